@@ -1,0 +1,141 @@
+//! The one definition of the default scheme's signed message.
+//!
+//! The message is `<timestamp>.<raw body>`, or `<timestamp>.<nonce>.<raw body>`
+//! when the nonce option is on. The signer and the verifier both start their
+//! MAC here, so the two sides cannot drift apart.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::HmacSecret;
+
+/// HMAC-SHA256, the only MAC of the default scheme.
+pub type HmacSha256 = Hmac<Sha256>;
+
+/// Length of an HMAC-SHA256 tag in bytes.
+pub const SIGNATURE_LEN: usize = 32;
+
+/// The header-derived part of a signed message, before the body bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessagePrefix<'a> {
+    /// The timestamp exactly as it appears in the header.
+    pub timestamp: &'a str,
+    /// The nonce exactly as it appears in the header, when the nonce option is on.
+    pub nonce: Option<&'a str>,
+}
+
+impl<'a> MessagePrefix<'a> {
+    /// Creates the prefix `<timestamp>.`.
+    pub fn new(timestamp: &'a str) -> Self {
+        Self {
+            timestamp,
+            nonce: None,
+        }
+    }
+
+    /// Creates the prefix `<timestamp>.<nonce>.`.
+    pub fn with_nonce(timestamp: &'a str, nonce: &'a str) -> Self {
+        Self {
+            timestamp,
+            nonce: Some(nonce),
+        }
+    }
+
+    /// Returns a MAC keyed with `secret` that has consumed this prefix, ready
+    /// for the body bytes to be fed with [`Mac::update`].
+    pub fn start_mac(&self, secret: &HmacSecret) -> HmacSha256 {
+        // HMAC accepts keys of any length, and HmacSecret is never empty.
+        let mut mac = HmacSha256::new_from_slice(secret.expose_bytes())
+            .expect("HMAC-SHA256 accepts keys of any length");
+        mac.update(self.timestamp.as_bytes());
+        mac.update(b".");
+        if let Some(nonce) = self.nonce {
+            mac.update(nonce.as_bytes());
+            mac.update(b".");
+        }
+        mac
+    }
+
+    /// Computes the MAC of this prefix followed by `body`.
+    pub fn sign(&self, secret: &HmacSecret, body: &[u8]) -> [u8; SIGNATURE_LEN] {
+        let mut mac = self.start_mac(secret);
+        mac.update(body);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// Decodes a hex signature of either case into its 32 bytes.
+///
+/// # Errors
+///
+/// Returns [`crate::VerifyError::MalformedSignature`] unless `text` is
+/// exactly 64 hexadecimal characters.
+pub fn decode_signature(text: &str) -> Result<[u8; SIGNATURE_LEN], crate::VerifyError> {
+    let mut bytes = [0u8; SIGNATURE_LEN];
+    hex::decode_to_slice(text, &mut bytes).map_err(|_| crate::VerifyError::MalformedSignature)?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> HmacSecret {
+        HmacSecret::from_utf8("test-secret").unwrap()
+    }
+
+    #[test]
+    fn matches_python_hmac() {
+        // Python: hmac.new(b"test-secret", b'1700000000.{"text":"hi"}', hashlib.sha256).hexdigest()
+        let tag = MessagePrefix::new("1700000000").sign(&secret(), br#"{"text":"hi"}"#);
+        assert_eq!(
+            hex::encode(tag),
+            "3336b16853d299a907f3fbe6d751c87d382bd06eb1aa61cec20fd0db48e28cf6"
+        );
+    }
+
+    #[test]
+    fn empty_body_signs_timestamp_and_dot() {
+        let prefix = MessagePrefix::new("1700000000");
+        let mut mac = HmacSha256::new_from_slice(b"test-secret").unwrap();
+        mac.update(b"1700000000.");
+        let expected: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(prefix.sign(&secret(), b""), expected);
+    }
+
+    #[test]
+    fn nonce_is_between_timestamp_and_body() {
+        let prefix = MessagePrefix::with_nonce("1700000000", "abcdefghijklmnop");
+        let mut mac = HmacSha256::new_from_slice(b"test-secret").unwrap();
+        mac.update(b"1700000000.abcdefghijklmnop.body");
+        let expected: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(prefix.sign(&secret(), b"body"), expected);
+    }
+
+    #[test]
+    fn signature_decodes_either_case() {
+        let lower = "00ff".repeat(16);
+        let upper = lower.to_uppercase();
+        assert_eq!(decode_signature(&lower), decode_signature(&upper));
+        assert_eq!(decode_signature(&lower).unwrap()[1], 0xff);
+    }
+
+    #[test]
+    fn signature_of_wrong_shape_is_malformed() {
+        let good = "ab".repeat(32);
+        for text in [
+            String::new(),
+            good[..62].to_owned(),
+            format!("{good}ab"),
+            format!("sha256={good}"),
+            good.replacen('a', "g", 1),
+            good.replacen('a', " ", 1),
+        ] {
+            assert_eq!(
+                decode_signature(&text),
+                Err(crate::VerifyError::MalformedSignature),
+                "{text:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The middleware service.
+
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{Either, Full};
+use tower_service::Service;
+
+use crate::future::ResponseFuture;
+use crate::response::SharedRejection;
+use crate::verifier::declared_length;
+use crate::{BoxError, HmacVerifier, VerifyError};
+
+/// Middleware that rejects requests whose HMAC signature, timestamp or body
+/// size fails the checks with `401`, `413` or `400`, and passes the rest on
+/// with their body buffered in memory.
+#[derive(Debug, Clone)]
+pub struct HmacVerify<S> {
+    inner: S,
+    verifier: HmacVerifier,
+    rejection: SharedRejection,
+}
+
+impl<S> HmacVerify<S> {
+    pub(crate) fn new(inner: S, verifier: HmacVerifier, rejection: SharedRejection) -> Self {
+        Self {
+            inner,
+            verifier,
+            rejection,
+        }
+    }
+
+    /// Returns a reference to the inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Returns a mutable reference to the inner service.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Returns the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HmacVerify<S>
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    ReqBody: http_body::Body + Send + 'static,
+    ReqBody::Data: Send,
+    ReqBody::Error: Into<BoxError>,
+{
+    type Response = Response<Either<Full<Bytes>, ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        // The checks that need no body run now, so a request with bad headers
+        // is answered without reading a byte of its body.
+        let checked = match self.verifier.check_headers(request.headers()) {
+            Ok(checked) => checked,
+            Err(error) => return ResponseFuture::rejected(self.rejection.reject(&error)),
+        };
+        let limit = self.verifier.body_limit();
+        let declared = declared_length(request.headers());
+        if declared.is_some_and(|length| length > limit as u64) {
+            let error = VerifyError::BodyTooLarge { limit };
+            return ResponseFuture::rejected(self.rejection.reject(&error));
+        }
+
+        // The service that poll_ready saw ready is the one that must be
+        // called, so it moves into the future and a clone takes its place.
+        let clone = self.inner.clone();
+        let ready_inner = std::mem::replace(&mut self.inner, clone);
+
+        let verifier = self.verifier.clone();
+        let verification = Box::pin(verifier.verify_streamed(request, checked));
+        ResponseFuture::verifying(verification, ready_inner, self.rejection.clone())
+    }
+}

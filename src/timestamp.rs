@@ -1,0 +1,124 @@
+//! Parsing of unix-second timestamps and the freshness window.
+
+use crate::VerifyError;
+
+/// Most digits a timestamp may have. Ten digits reach the year 2286, and a
+/// 13-digit millisecond value fails here before any arithmetic can overflow.
+const MAX_DIGITS: usize = 10;
+
+/// Parses a timestamp of unix seconds.
+///
+/// The text must be 1 to 10 ASCII digits with no sign, fraction, inner space
+/// or leading zero, which is what Python's `str(int(time.time()))` writes. The
+/// canonical form matters because the signed message contains the text as
+/// sent, so two spellings of one instant would be two different messages.
+///
+/// # Errors
+///
+/// Returns [`VerifyError::InvalidTimestamp`] for anything else.
+pub fn parse_unix_seconds(text: &str) -> Result<i64, VerifyError> {
+    let bytes = text.as_bytes();
+    let well_formed = !bytes.is_empty()
+        && bytes.len() <= MAX_DIGITS
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1);
+    if !well_formed {
+        return Err(VerifyError::InvalidTimestamp);
+    }
+
+    // At most ten digits, so the value is below 10^10 and fits an i64.
+    let value = bytes
+        .iter()
+        .fold(0i64, |total, digit| total * 10 + i64::from(digit - b'0'));
+    Ok(value)
+}
+
+/// Checks that `timestamp` lies within `window_seconds` of `now`, in either
+/// direction.
+///
+/// # Errors
+///
+/// Returns [`VerifyError::TimestampTooOld`] or
+/// [`VerifyError::TimestampInFuture`] with the distance in seconds.
+pub fn check_window(timestamp: i64, now: i64, window_seconds: u64) -> Result<(), VerifyError> {
+    let window = i64::try_from(window_seconds).unwrap_or(i64::MAX);
+    let age = now.saturating_sub(timestamp);
+    if age > window {
+        return Err(VerifyError::TimestampTooOld {
+            age_seconds: age,
+            window_seconds,
+        });
+    }
+    let ahead = timestamp.saturating_sub(now);
+    if ahead > window {
+        return Err(VerifyError::TimestampInFuture {
+            ahead_seconds: ahead,
+            window_seconds,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_seconds_parse() {
+        assert_eq!(parse_unix_seconds("1700000000"), Ok(1_700_000_000));
+        assert_eq!(parse_unix_seconds("0"), Ok(0));
+        assert_eq!(parse_unix_seconds("9999999999"), Ok(9_999_999_999));
+    }
+
+    #[test]
+    fn non_canonical_forms_are_invalid() {
+        for text in [
+            "",
+            "+1700000000",
+            "-1700000000",
+            "1700000000.5",
+            "17000 00000",
+            "1700000000000",
+            "01700000000",
+            "0170000000",
+            "1e9",
+            "0x10",
+            "١٢٣",
+            "9223372036854775807",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                parse_unix_seconds(text),
+                Err(VerifyError::InvalidTimestamp),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn window_edges_are_inclusive() {
+        assert_eq!(check_window(1000, 1060, 60), Ok(()));
+        assert_eq!(check_window(1060, 1000, 60), Ok(()));
+        assert_eq!(
+            check_window(1000, 1061, 60),
+            Err(VerifyError::TimestampTooOld {
+                age_seconds: 61,
+                window_seconds: 60
+            })
+        );
+        assert_eq!(
+            check_window(1061, 1000, 60),
+            Err(VerifyError::TimestampInFuture {
+                ahead_seconds: 61,
+                window_seconds: 60
+            })
+        );
+    }
+
+    #[test]
+    fn window_handles_extreme_clocks() {
+        assert!(check_window(0, i64::MAX, 60).is_err());
+        assert!(check_window(9_999_999_999, i64::MIN, 60).is_err());
+        assert_eq!(check_window(5, 5, u64::MAX), Ok(()));
+    }
+}

@@ -1,0 +1,558 @@
+//! The verifier: configuration and the steps that check one request.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hmac::Mac;
+use http::{HeaderMap, HeaderValue, Method, Request};
+use http_body_util::Full;
+
+use crate::body::read_limited;
+use crate::clock::{Clock, SystemClock};
+use crate::headers::{required_value, single_value};
+use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
+use crate::message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
+use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
+use crate::timestamp::{check_window, parse_unix_seconds};
+use crate::{BoxError, HeaderNames, HmacSecret, SecretError, VerifiedCaller, VerifyError};
+
+/// Default accepted distance between the request timestamp and the
+/// verifier's clock, in seconds, in either direction.
+pub const DEFAULT_WINDOW_SECONDS: u64 = 60;
+
+/// Default maximum body size, in bytes (2 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Shortest nonce accepted, in characters.
+pub const MIN_NONCE_LEN: usize = 16;
+
+/// Longest nonce accepted, in characters.
+pub const MAX_NONCE_LEN: usize = 128;
+
+/// Error returned by [`HmacVerifierBuilder::build`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No key source was given, so nothing could ever verify.
+    #[error("no HMAC key configured; call secret, key_ring or key_provider")]
+    NoKeys,
+
+    /// The key ring has no keys.
+    #[error("the key ring is empty; add at least one secret")]
+    EmptyKeyRing,
+}
+
+#[derive(Debug, Clone)]
+enum KeySource {
+    Ring(Arc<KeyRing>),
+    Provider(Arc<dyn KeyProvider>),
+}
+
+struct VerifierConfig {
+    keys: KeySource,
+    headers: HeaderNames,
+    window_seconds: u64,
+    body_limit: usize,
+    clock: Arc<dyn Clock>,
+    require_nonce: bool,
+    replay: Option<ReplayProtection>,
+}
+
+/// Checks HMAC-signed requests against a key ring.
+///
+/// Cloning is cheap: clones share one configuration. The verifier is used by
+/// [`crate::HmacVerifyLayer`] for streamed bodies and by
+/// [`HmacVerifier::verify`] for bodies already in memory.
+///
+/// # Example
+///
+/// ```
+/// use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier};
+///
+/// # tokio_test_block_on(async {
+/// let secret = HmacSecret::from_utf8("a-shared-secret-of-32-bytes-or-more")?;
+/// let verifier = HmacVerifier::new(secret.clone());
+/// let signer = HmacSigner::new(secret);
+///
+/// let body = br#"{"text":"hello"}"#;
+/// let signed = signer.sign(body);
+/// let request = http::Request::post("/v1/infer")
+///     .header("x-hmac-timestamp", signed.timestamp())
+///     .header("x-hmac-signature", signed.signature())
+///     .body(&body[..])?;
+///
+/// let caller = verifier.verify(&request).await?;
+/// assert_eq!(caller.key_id(), "default");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct HmacVerifier {
+    config: Arc<VerifierConfig>,
+}
+
+impl fmt::Debug for HmacVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.config;
+        f.debug_struct("HmacVerifier")
+            .field("keys", &config.keys)
+            .field("headers", &config.headers)
+            .field("window_seconds", &config.window_seconds)
+            .field("body_limit", &config.body_limit)
+            .field("clock", &config.clock)
+            .field("require_nonce", &config.require_nonce)
+            .field("replay", &config.replay)
+            .finish()
+    }
+}
+
+/// Builder for [`HmacVerifier`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HmacVerifierBuilder {
+    keys: Option<KeySource>,
+    headers: HeaderNames,
+    window_seconds: u64,
+    body_limit: usize,
+    clock: Arc<dyn Clock>,
+    require_nonce: bool,
+    replay: Option<ReplayProtection>,
+}
+
+impl Default for HmacVerifierBuilder {
+    fn default() -> Self {
+        Self {
+            keys: None,
+            headers: HeaderNames::default(),
+            window_seconds: DEFAULT_WINDOW_SECONDS,
+            body_limit: DEFAULT_BODY_LIMIT,
+            clock: Arc::new(SystemClock),
+            require_nonce: false,
+            replay: None,
+        }
+    }
+}
+
+impl HmacVerifierBuilder {
+    /// Verifies with one secret, used for requests without a key id.
+    pub fn secret(self, secret: HmacSecret) -> Self {
+        self.key_ring(KeyRing::single(secret))
+    }
+
+    /// Verifies with the keys of `ring`.
+    pub fn key_ring(mut self, ring: KeyRing) -> Self {
+        self.keys = Some(KeySource::Ring(Arc::new(ring)));
+        self
+    }
+
+    /// Verifies with keys fetched from `provider` on each request.
+    pub fn key_provider(mut self, provider: impl KeyProvider) -> Self {
+        self.keys = Some(KeySource::Provider(Arc::new(provider)));
+        self
+    }
+
+    /// Sets the header names. The defaults are the `X-HMAC-*` headers.
+    pub fn header_names(mut self, headers: HeaderNames) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Sets the accepted clock distance, in seconds, in either direction.
+    /// Default 60.
+    pub fn window_seconds(mut self, seconds: u64) -> Self {
+        self.window_seconds = seconds;
+        self
+    }
+
+    /// Sets the maximum body size, in bytes. Default 2 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Replaces the system clock, for tests.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Requires an `X-HMAC-Nonce` header of 16 to 128 characters of
+    /// `[A-Za-z0-9_-]` and signs `<timestamp>.<nonce>.<body>`.
+    ///
+    /// The message format follows this setting only, never the headers that
+    /// arrive: with it on, a request without a nonce is rejected, and with it
+    /// off, a nonce header is ignored.
+    pub fn require_nonce(mut self, required: bool) -> Self {
+        self.require_nonce = required;
+        self
+    }
+
+    /// Turns on replay protection.
+    pub fn replay_protection(mut self, replay: ReplayProtection) -> Self {
+        self.replay = Some(replay);
+        self
+    }
+
+    /// Builds the verifier.
+    ///
+    /// Logs a warning once for each secret shorter than 32 bytes.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`BuildError`] when no key is configured, so a verifier can
+    /// never start in a state where every request passes or none can.
+    pub fn build(self) -> Result<HmacVerifier, BuildError> {
+        let keys = self.keys.ok_or(BuildError::NoKeys)?;
+        if let KeySource::Ring(ring) = &keys {
+            if ring.is_empty() {
+                return Err(BuildError::EmptyKeyRing);
+            }
+            warn_about_weak_secrets(ring);
+        }
+
+        Ok(HmacVerifier {
+            config: Arc::new(VerifierConfig {
+                keys,
+                headers: self.headers,
+                window_seconds: self.window_seconds,
+                body_limit: self.body_limit,
+                clock: self.clock,
+                require_nonce: self.require_nonce,
+                replay: self.replay,
+            }),
+        })
+    }
+}
+
+fn warn_about_weak_secrets(ring: &KeyRing) {
+    for key_id in ring.key_ids() {
+        let Some(entry) = ring.get(key_id) else {
+            continue;
+        };
+        for version in entry.versions().iter().filter(|v| v.secret().is_weak()) {
+            tracing::warn!(
+                key_id,
+                label = version.label(),
+                length = version.secret().len(),
+                "HMAC secret is shorter than 32 bytes; generate a longer one with `tower-hmac keygen`"
+            );
+        }
+    }
+}
+
+/// Header values that passed the checks that need no body and no key.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedHeaders {
+    timestamp: HeaderValue,
+    signature: [u8; SIGNATURE_LEN],
+    key_id: Option<HeaderValue>,
+    nonce: Option<HeaderValue>,
+}
+
+/// MACs being computed over the body for every active secret of the key.
+pub(crate) struct PendingMacs {
+    entry: Option<Arc<KeyEntry>>,
+    macs: Vec<(usize, HmacSha256)>,
+    signature: [u8; SIGNATURE_LEN],
+    replay_id: [u8; SIGNATURE_LEN],
+}
+
+impl PendingMacs {
+    /// Feeds one body chunk to every MAC.
+    pub(crate) fn update(&mut self, chunk: &[u8]) {
+        for (_, mac) in &mut self.macs {
+            mac.update(chunk);
+        }
+    }
+}
+
+/// Trims surrounding spaces and tabs from a header value already checked to
+/// be visible ASCII.
+fn header_text(value: &HeaderValue) -> &str {
+    value.to_str().unwrap_or_default().trim_matches([' ', '\t'])
+}
+
+/// Key used to do the same MAC work for an unknown key id as for a known
+/// one, so the response time does not reveal which ids exist.
+fn decoy_secret() -> &'static HmacSecret {
+    static DECOY: std::sync::OnceLock<HmacSecret> = std::sync::OnceLock::new();
+    DECOY.get_or_init(HmacSecret::generate)
+}
+
+impl HmacVerifier {
+    /// Creates a verifier for one secret with the default settings: the
+    /// `X-HMAC-*` headers, a 60 s window and a 2 MiB body limit.
+    pub fn new(secret: HmacSecret) -> Self {
+        Self::builder()
+            .secret(secret)
+            .build()
+            .expect("a single secret is a complete key source")
+    }
+
+    /// Creates a verifier for the secret in the `HMAC_SECRET_KEY`
+    /// environment variable.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SecretError`] when the variable is unset or empty.
+    pub fn from_env() -> Result<Self, SecretError> {
+        Ok(Self::new(HmacSecret::from_env()?))
+    }
+
+    /// Returns a builder with the default settings and no keys.
+    pub fn builder() -> HmacVerifierBuilder {
+        HmacVerifierBuilder::default()
+    }
+
+    /// Returns the maximum body size, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.config.body_limit
+    }
+
+    /// Returns the accepted clock distance, in seconds.
+    pub fn window_seconds(&self) -> u64 {
+        self.config.window_seconds
+    }
+
+    /// Returns the header names.
+    pub fn header_names(&self) -> &HeaderNames {
+        &self.config.headers
+    }
+
+    /// Checks everything that needs neither the body nor the key: header
+    /// presence and syntax, then the timestamp window.
+    pub(crate) fn check_headers(&self, headers: &HeaderMap) -> Result<CheckedHeaders, VerifyError> {
+        let config = &*self.config;
+        let names = &config.headers;
+
+        let signature_text = single_value(headers, &names.signature)?;
+        let timestamp_text = single_value(headers, &names.timestamp)?;
+        let (Some(signature_text), Some(timestamp_text)) = (signature_text, timestamp_text) else {
+            let header = if signature_text.is_none() {
+                names.signature.clone()
+            } else {
+                names.timestamp.clone()
+            };
+            return Err(VerifyError::MissingHeader { header });
+        };
+
+        let timestamp = parse_unix_seconds(timestamp_text)?;
+        let signature = decode_signature(signature_text)?;
+        let key_id = self.check_key_id(headers)?;
+        let nonce = if config.require_nonce {
+            Some(check_nonce(headers, &names.nonce)?)
+        } else {
+            None
+        };
+
+        check_window(timestamp, config.clock.now_unix(), config.window_seconds)?;
+
+        Ok(CheckedHeaders {
+            timestamp: first_value(headers, &names.timestamp),
+            signature,
+            key_id,
+            nonce,
+        })
+    }
+
+    fn check_key_id(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, VerifyError> {
+        let name = &self.config.headers.key_id;
+        match single_value(headers, name)? {
+            Some(text) if is_valid_key_id(text) => Ok(Some(first_value(headers, name))),
+            Some(_) => Err(VerifyError::InvalidKeyId),
+            None if self.default_key_id().is_some() => Ok(None),
+            None => Err(VerifyError::MissingKeyId),
+        }
+    }
+
+    fn default_key_id(&self) -> Option<&str> {
+        match &self.config.keys {
+            KeySource::Ring(ring) => ring.default_key_id(),
+            KeySource::Provider(provider) => provider.default_key_id(),
+        }
+    }
+
+    /// Looks the key up and starts one MAC per active secret, each already
+    /// fed with the message prefix.
+    pub(crate) async fn start_macs(&self, checked: &CheckedHeaders) -> Result<PendingMacs, VerifyError> {
+        let key_id = match &checked.key_id {
+            Some(value) => header_text(value),
+            None => self.default_key_id().unwrap_or_default(),
+        };
+        let entry = match &self.config.keys {
+            KeySource::Ring(ring) => ring.get(key_id).cloned(),
+            KeySource::Provider(provider) => provider
+                .lookup(key_id)
+                .await
+                .map_err(|error| VerifyError::KeyProviderUnavailable { reason: error.reason })?,
+        };
+
+        let prefix = match &checked.nonce {
+            Some(nonce) => MessagePrefix::with_nonce(header_text(&checked.timestamp), header_text(nonce)),
+            None => MessagePrefix::new(header_text(&checked.timestamp)),
+        };
+        let now = self.config.clock.now_unix();
+        let mut macs: Vec<(usize, HmacSha256)> = match &entry {
+            Some(entry) => entry
+                .versions()
+                .iter()
+                .enumerate()
+                .filter(|(_, version)| version.is_active(now))
+                .map(|(index, version)| (index, prefix.start_mac(version.secret())))
+                .collect(),
+            None => Vec::new(),
+        };
+        if macs.is_empty() {
+            // An unknown id, or a key whose secrets have all expired, still
+            // costs one MAC so that timing does not tell them apart.
+            macs.push((usize::MAX, prefix.start_mac(decoy_secret())));
+        }
+
+        Ok(PendingMacs {
+            entry,
+            macs,
+            signature: checked.signature,
+            replay_id: checked.signature,
+        })
+    }
+
+    /// Compares the finished MACs with the signature in constant time, then
+    /// applies the allow-list and replay protection.
+    pub(crate) async fn finish(
+        &self,
+        pending: PendingMacs,
+        method: &Method,
+        path: &str,
+    ) -> Result<VerifiedCaller, VerifyError> {
+        let mut matched = None;
+        for (index, mac) in pending.macs {
+            // Every MAC is finished, so the work does not depend on which
+            // secret of a rotation matches.
+            if mac.verify_slice(&pending.signature).is_ok() && index != usize::MAX {
+                matched = matched.or(Some(index));
+            }
+        }
+
+        let Some(entry) = pending.entry else {
+            return Err(VerifyError::UnknownKeyId);
+        };
+        let Some(index) = matched else {
+            return Err(VerifyError::SignatureMismatch);
+        };
+        let caller = VerifiedCaller::new(entry.key_id_arc(), entry.versions()[index].label().into());
+
+        if !entry.allows(method, path) {
+            return Err(VerifyError::EndpointNotAllowed {
+                key_id: entry.key_id().to_owned(),
+            });
+        }
+        self.check_replay(entry.key_id(), &pending.replay_id).await?;
+        Ok(caller)
+    }
+
+    async fn check_replay(&self, key_id: &str, replay_id: &[u8; SIGNATURE_LEN]) -> Result<(), VerifyError> {
+        let Some(replay) = &self.config.replay else {
+            return Ok(());
+        };
+        let key = replay.store_key(key_id, &hex::encode(replay_id));
+        let ttl = replay_ttl(self.config.window_seconds);
+
+        match replay.store.check_and_record(&key, ttl).await {
+            Ok(ReplayStatus::Fresh) => Ok(()),
+            Ok(ReplayStatus::AlreadySeen) => Err(VerifyError::Replayed),
+            Err(error) if replay.fail_open => {
+                tracing::warn!(key_id, %error, "replay store failed; accepting the request unchecked because fail_open is set");
+                Ok(())
+            }
+            Err(ReplayStoreError::Full) => Err(VerifyError::ReplayStoreFull),
+            Err(error) => Err(VerifyError::ReplayStoreUnavailable {
+                reason: error.to_string(),
+            }),
+        }
+    }
+
+    /// Verifies a request whose body is already in memory.
+    ///
+    /// Runs the same checks in the same order as the layer, including the
+    /// body limit, the allow-list and replay protection.
+    ///
+    /// # Errors
+    ///
+    /// Returns the [`VerifyError`] of the first check that fails.
+    pub async fn verify<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Result<VerifiedCaller, VerifyError> {
+        let checked = self.check_headers(request.headers())?;
+        let body = request.body().as_ref();
+        if body.len() > self.config.body_limit {
+            return Err(VerifyError::BodyTooLarge {
+                limit: self.config.body_limit,
+            });
+        }
+
+        let mut pending = self.start_macs(&checked).await?;
+        pending.update(body);
+        self.finish(pending, request.method(), request.uri().path()).await
+    }
+
+    /// Verifies a request with a streamed body and rebuilds it around the
+    /// bytes received, with the verified caller in its extensions.
+    pub(crate) async fn verify_streamed<B>(
+        self,
+        request: Request<B>,
+        checked: CheckedHeaders,
+    ) -> Result<Request<Full<Bytes>>, VerifyError>
+    where
+        B: http_body::Body,
+        B::Error: Into<BoxError>,
+    {
+        let (mut parts, body) = request.into_parts();
+        let mut pending = self.start_macs(&checked).await?;
+
+        let declared = declared_length(&parts.headers);
+        let bytes = read_limited(body, self.config.body_limit, declared, |chunk| {
+            pending.update(chunk)
+        })
+        .await?;
+
+        let caller = self.finish(pending, &parts.method, parts.uri.path()).await?;
+        parts.extensions.insert(caller);
+        Ok(Request::from_parts(parts, Full::new(bytes)))
+    }
+}
+
+/// Returns the first value of a header already checked to be single.
+fn first_value(headers: &HeaderMap, name: &http::HeaderName) -> HeaderValue {
+    headers
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static(""))
+}
+
+fn check_nonce(headers: &HeaderMap, name: &http::HeaderName) -> Result<HeaderValue, VerifyError> {
+    let text = required_value(headers, name).map_err(|error| match error {
+        VerifyError::MissingHeader { .. } => VerifyError::MissingNonce,
+        other => other,
+    })?;
+    let well_formed = (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&text.len())
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+    if !well_formed {
+        return Err(VerifyError::InvalidNonce);
+    }
+    Ok(first_value(headers, name))
+}
+
+/// Returns the declared `Content-Length`, when there is exactly one valid value.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    let mut values = headers.get_all(http::header::CONTENT_LENGTH).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    value.to_str().ok()?.trim().parse().ok()
+}
