@@ -1,0 +1,68 @@
+//! An inference service whose `POST /v1/infer` accepts only HMAC-signed
+//! requests.
+//!
+//! ```text
+//! HMAC_SECRET_KEY=... LISTEN_ADDR=127.0.0.1:8000 cargo run --example server
+//! ```
+//!
+//! `HMAC_SECRET_KEY` is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`.
+//! Set `RUST_LOG=debug` to see why each rejected request failed.
+
+#[path = "support/app.rs"]
+mod app;
+
+use std::process::ExitCode;
+
+use tower_hmac::HmacVerifier;
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_hmac=debug,tower_http=info")),
+        )
+        .init();
+
+    let verifier = match HmacVerifier::from_env() {
+        Ok(verifier) => verifier,
+        Err(error) => {
+            eprintln!("error: {error}");
+            eprintln!("hint: generate a secret with `openssl rand -hex 32` and share it with the callers");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let listen_addr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| DEFAULT_LISTEN_ADDR.to_owned());
+    let listener = match tokio::net::TcpListener::bind(&listen_addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("error: cannot listen on {listen_addr}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let local_addr = listener.local_addr().map(|addr| addr.to_string()).unwrap_or(listen_addr);
+    tracing::info!(address = %local_addr, "listening");
+    // Tests that start this binary read the port from this line.
+    println!("listening on http://{local_addr}");
+
+    if let Err(error) = axum::serve(listener, app::router(verifier))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
+        tracing::error!(%error, "server failed");
+        return ExitCode::FAILURE;
+    }
+    tracing::info!("server stopped");
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        tracing::error!(%error, "cannot listen for Ctrl-C; stop the server with SIGKILL");
+        std::future::pending::<()>().await;
+    }
+}

@@ -1,0 +1,60 @@
+//! The example inference service, shared by `server.rs` and `demo.rs`.
+
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_hmac::{HmacVerifier, HmacVerifyLayer, VerifiedCaller};
+
+/// Longest time a client may take to send a whole request, in seconds. A
+/// client that trickles its body gets 408 after this and the handler never
+/// runs, so slow senders cannot hold connections open forever.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
+#[derive(Debug, Deserialize)]
+pub struct InferRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InferResponse {
+    pub answer: String,
+    pub caller: String,
+}
+
+/// Builds the service: `POST /v1/infer` and `GET /v1/status` behind the
+/// HMAC layer, and `GET /healthz` open for load balancers.
+pub fn router(verifier: HmacVerifier) -> Router {
+    let protected = Router::new()
+        .route("/v1/infer", post(infer))
+        .route("/v1/status", get(status))
+        .route_layer(HmacVerifyLayer::from_verifier(verifier));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(protected)
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn infer(caller: VerifiedCaller, Json(request): Json<InferRequest>) -> Json<InferResponse> {
+    tracing::info!(caller = caller.key_id(), "inference request accepted");
+    Json(InferResponse {
+        answer: format!("AI result for: {}", request.text),
+        caller: caller.key_id().to_owned(),
+    })
+}
+
+async fn status(caller: VerifiedCaller) -> String {
+    format!("ok, {}", caller.key_id())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
