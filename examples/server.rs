@@ -5,15 +5,17 @@
 //! HMAC_SECRET_KEY=... LISTEN_ADDR=127.0.0.1:8000 cargo run --example server
 //! ```
 //!
-//! `HMAC_SECRET_KEY` is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`.
-//! Set `RUST_LOG=debug` to see why each rejected request failed.
+//! Keys come from `HMAC_KEYS` (`id=secret,id2=secret2`, or a file path) for
+//! per-service keys, or `HMAC_SECRET_KEY` for one shared secret; one of them
+//! is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`. Set
+//! `RUST_LOG=debug` to see why each rejected request failed.
 
 #[path = "support/app.rs"]
 mod app;
 
 use std::process::ExitCode;
 
-use tower_hmac::HmacVerifier;
+use tower_hmac::{HmacVerifier, KeyRing};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
@@ -27,11 +29,20 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let verifier = match HmacVerifier::from_env() {
-        Ok(verifier) => verifier,
+    let keys = match KeyRing::from_env() {
+        Ok(keys) => keys,
         Err(error) => {
             eprintln!("error: {error}");
             eprintln!("hint: generate a secret with `openssl rand -hex 32` and share it with the callers");
+            return ExitCode::FAILURE;
+        }
+    };
+    let key_ids: Vec<&str> = keys.key_ids().collect();
+    tracing::info!(?key_ids, default_key_id = keys.default_key_id(), "HMAC keys loaded");
+    let verifier = match HmacVerifier::builder().key_ring(keys.clone()).build() {
+        Ok(verifier) => verifier,
+        Err(error) => {
+            eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };

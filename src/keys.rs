@@ -381,6 +381,18 @@ pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
     }
 }
 
+/// Lets a caller keep a handle on its provider, for example to refresh a
+/// cache, while the verifier holds another.
+impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
+    fn lookup<'a>(&'a self, key_id: &'a str) -> LookupFuture<'a> {
+        (**self).lookup(key_id)
+    }
+
+    fn default_key_id(&self) -> Option<&str> {
+        (**self).default_key_id()
+    }
+}
+
 impl KeyProvider for KeyRing {
     fn lookup<'a>(&'a self, key_id: &'a str) -> LookupFuture<'a> {
         let found = self.get(key_id).cloned();

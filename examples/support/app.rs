@@ -23,6 +23,7 @@ pub struct InferRequest {
 pub struct InferResponse {
     pub answer: String,
     pub caller: String,
+    pub greeting: String,
 }
 
 /// Builds the service: `POST /v1/infer` and `GET /v1/status` behind the
@@ -48,6 +49,7 @@ async fn infer(caller: VerifiedCaller, Json(request): Json<InferRequest>) -> Jso
     Json(InferResponse {
         answer: format!("AI result for: {}", request.text),
         caller: caller.key_id().to_owned(),
+        greeting: format!("Hello, {}", caller.key_id()),
     })
 }
 
