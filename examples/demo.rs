@@ -17,8 +17,9 @@ use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier, SystemClock};
+use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
 use tower_hmac::Clock as _;
+use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier, SystemClock};
 
 /// Body limit of the demo server, small so the oversized case is quick.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -39,6 +40,7 @@ async fn main() -> ExitCode {
     let verifier = HmacVerifier::builder()
         .secret(secret.clone())
         .body_limit(BODY_LIMIT)
+        .replay_protection(ReplayProtection::new(MemoryReplayStore::new(1_000)))
         .build()
         .expect("a generated secret is a valid key");
 
@@ -57,7 +59,7 @@ async fn main() -> ExitCode {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut failures = 0;
 
-    println!("{:<34} {:>8} {:>8}  {}", "case", "expected", "actual", "response body");
+    println!("{:<34} {:>8} {:>8}  response body", "case", "expected", "actual");
     for case in cases {
         let mut builder = Request::builder()
             .method(case.method.clone())
@@ -141,6 +143,14 @@ fn build_cases(secret: &HmacSecret) -> Vec<Case> {
             headers: headers(&valid),
             body: json.clone(),
             expected: StatusCode::OK,
+        },
+        Case {
+            name: "replayed request (same copy)",
+            method: Method::POST,
+            path: "/v1/infer",
+            headers: headers(&valid),
+            body: json.clone(),
+            expected: StatusCode::UNAUTHORIZED,
         },
         Case {
             name: "tampered body",

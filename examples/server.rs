@@ -38,7 +38,11 @@ async fn main() -> ExitCode {
         }
     };
     let key_ids: Vec<&str> = keys.key_ids().collect();
-    tracing::info!(?key_ids, default_key_id = keys.default_key_id(), "HMAC keys loaded");
+    tracing::info!(
+        ?key_ids,
+        default_key_id = keys.default_key_id(),
+        "HMAC keys loaded"
+    );
     let verifier = match HmacVerifier::builder().key_ring(keys.clone()).build() {
         Ok(verifier) => verifier,
         Err(error) => {
@@ -55,7 +59,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let local_addr = listener.local_addr().map(|addr| addr.to_string()).unwrap_or(listen_addr);
+    let local_addr = listener
+        .local_addr()
+        .map(|addr| addr.to_string())
+        .unwrap_or(listen_addr);
     tracing::info!(address = %local_addr, "listening");
     // Tests that start this binary read the port from this line.
     println!("listening on http://{local_addr}");

@@ -25,7 +25,59 @@ fi
 export TOWER_HMAC_PYTHON="$venv/bin/python"
 
 # --- Redis --------------------------------------------------------------------
-# (filled in by the replay protection work)
+# The replay store tests need a real Redis. Install it from Debian's packages
+# when missing, then start a throwaway instance on a free loopback port with
+# no persistence, stopped at exit. The fault test starts its own instances
+# with the same `redis-server` binary.
+if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
+  echo "== installing redis-server"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server
+fi
+
+redis_dir="$(mktemp -d)"
+redis_pid=""
+stop_redis() {
+  if [[ -n "$redis_pid" ]]; then
+    kill "$redis_pid" 2> /dev/null || true
+    wait "$redis_pid" 2> /dev/null || true
+  fi
+  rm -rf "$redis_dir"
+}
+trap stop_redis EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+redis_port=""
+for _ in 1 2 3 4 5; do
+  port="$(free_port)"
+  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+    --dir "$redis_dir" --logfile "$redis_dir/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 50); do
+    if redis-cli -h 127.0.0.1 -p "$port" ping 2> /dev/null | grep -q PONG; then
+      redis_port="$port"
+      break
+    fi
+    if ! kill -0 "$redis_pid" 2> /dev/null; then
+      break # the port was taken in the meantime; pick another
+    fi
+    sleep 0.1
+  done
+  [[ -n "$redis_port" ]] && break
+  kill "$redis_pid" 2> /dev/null || true
+  wait "$redis_pid" 2> /dev/null || true
+  redis_pid=""
+done
+if [[ -z "$redis_port" ]]; then
+  echo "error: redis-server did not start; see $redis_dir/redis.log" >&2
+  cat "$redis_dir/redis.log" >&2 || true
+  exit 1
+fi
+export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+echo "== Redis on $REDIS_URL (pid $redis_pid)"
 
 # --- Rust checks and tests ----------------------------------------------------
 echo "== cargo fmt --check"

@@ -33,7 +33,7 @@ pub enum KeyEnvError {
     /// An entry of the key list is not `id=secret`.
     #[error("entry {position} of {source_name} is not of the form id=secret")]
     MalformedEntry {
-        /// Where the list came from: the variable or the file path.
+        /// Origin of the list: the variable name or the file path.
         source_name: String,
         /// 1-based position of the entry.
         position: usize,
@@ -53,7 +53,7 @@ pub enum KeyEnvError {
     Secret {
         /// The key id the secret belongs to.
         key_id: String,
-        /// What is wrong with the secret.
+        /// The reason the secret was rejected.
         error: SecretError,
     },
 
@@ -93,7 +93,11 @@ impl KeyRing {
         let default_key_id = read_var(DEFAULT_KEY_ID_ENV_VAR)?;
 
         let mut ring = KeyRing::new();
-        if let Some(keys) = keys.as_ref().map(|value| value.trim()).filter(|value| !value.is_empty()) {
+        if let Some(keys) = keys
+            .as_ref()
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty())
+        {
             add_key_list(&mut ring, keys)?;
         }
         if let Some(single) = single {
@@ -107,7 +111,11 @@ impl KeyRing {
         if ring.is_empty() {
             return Err(KeyEnvError::NoKeys);
         }
-        if let Some(key_id) = default_key_id.as_ref().map(|value| value.trim()).filter(|id| !id.is_empty()) {
+        if let Some(key_id) = default_key_id
+            .as_ref()
+            .map(|value| value.trim())
+            .filter(|id| !id.is_empty())
+        {
             ring.set_default_key(key_id)?;
         }
         Ok(ring)
@@ -187,7 +195,10 @@ mod tests {
     fn malformed_entries_are_errors() {
         let mut ring = KeyRing::new();
         let error = ring.add_key_list("billing=ok,broken").unwrap_err();
-        assert!(matches!(error, KeyEnvError::MalformedEntry { position: 2, .. }), "{error}");
+        assert!(
+            matches!(error, KeyEnvError::MalformedEntry { position: 2, .. }),
+            "{error}"
+        );
         assert!(matches!(
             KeyRing::new().add_key_list("billing=").unwrap_err(),
             KeyEnvError::Secret { .. }
@@ -204,7 +215,9 @@ mod tests {
 
     #[test]
     fn errors_do_not_contain_secrets() {
-        let error = KeyRing::new().add_key_list("a=topsecret,b=topsecret").unwrap_err();
+        let error = KeyRing::new()
+            .add_key_list("a=topsecret,b=topsecret")
+            .unwrap_err();
         assert!(!error.to_string().contains("topsecret"), "{error}");
         assert!(!format!("{error:?}").contains("topsecret"));
     }

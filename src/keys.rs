@@ -22,7 +22,7 @@ use crate::HmacSecret;
 /// Key id that [`KeyRing::single`] registers its secret under.
 pub const DEFAULT_KEY_ID: &str = "default";
 
-/// Longest key id accepted, in characters.
+/// Maximum key id length, in characters.
 pub const MAX_KEY_ID_LEN: usize = 64;
 
 /// Error returned when a key ring would be inconsistent.
@@ -143,7 +143,7 @@ impl AllowRule {
     }
 }
 
-/// Everything the verifier knows about one key id.
+/// The secrets and allow-list of one key id.
 #[derive(Debug, Clone)]
 pub struct KeyEntry {
     key_id: Arc<str>,

@@ -2,7 +2,18 @@
 //!
 //! [`HmacVerifyLayer`] checks that a request comes from a service that holds
 //! the shared secret, that its body was not changed on the way, and that it
-//! is fresh. [`HmacSigner`] produces the headers on the sending side.
+//! is fresh. [`HmacSigner`] produces the headers on the sending side, and
+//! [`HmacSignLayer`] signs every request of a tower based HTTP client.
+//!
+//! # Cargo features
+//!
+//! * `axum` (default): the verifier's integration with axum.
+//! * `json`: [`to_canonical_json`], JSON bytes equal to Python's
+//!   `json.dumps(data, sort_keys=True, separators=(",", ":"))`.
+//! * `reqwest`: signing of reqwest requests and [`HmacJsonClient`]. It
+//!   turns on no TLS backend, so the application's own reqwest dependency
+//!   picks one; `reqwest-rustls` turns on rustls.
+//! * `cli`: the `tower-hmac` command-line tool (sign, verify, keygen).
 //!
 //! # Wire format
 //!
@@ -61,13 +72,24 @@ mod clock;
 mod error;
 mod future;
 mod headers;
+#[cfg(feature = "json")]
+mod json;
+#[cfg(feature = "reqwest")]
+mod json_client;
+mod key_env;
 mod keys;
 mod layer;
 mod message;
 pub mod replay;
+#[cfg(feature = "reqwest")]
+mod reqwest_client;
 mod response;
 mod secret;
 mod service;
+mod sign_error;
+mod sign_future;
+mod sign_layer;
+mod sign_service;
 mod signer;
 mod timestamp;
 mod verifier;
@@ -77,6 +99,11 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::VerifyError;
 pub use future::ResponseFuture;
 pub use headers::HeaderNames;
+#[cfg(feature = "json")]
+pub use json::to_canonical_json;
+#[cfg(feature = "reqwest")]
+pub use json_client::{HmacJsonClient, PostJsonError, DEFAULT_JSON_TIMEOUT_SECONDS, MAX_ERROR_BODY_LEN};
+pub use key_env::{KeyEnvError, DEFAULT_KEY_ID_ENV_VAR, KEYS_ENV_VAR};
 pub use keys::{
     is_valid_key_id, AllowRule, KeyEntry, KeyProvider, KeyProviderError, KeyRing, KeyRingError, KeyVersion,
     LookupFuture, DEFAULT_KEY_ID, MAX_KEY_ID_LEN,
@@ -86,6 +113,10 @@ pub use message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
 pub use response::{JsonRejection, Rejection};
 pub use secret::{HmacSecret, SecretError, RECOMMENDED_SECRET_LEN, SECRET_ENV_VAR};
 pub use service::HmacVerify;
+pub use sign_error::SignError;
+pub use sign_future::SignFuture;
+pub use sign_layer::HmacSignLayer;
+pub use sign_service::HmacSign;
 pub use signer::{HmacSigner, SignedHeaders};
 pub use timestamp::{check_window, parse_unix_seconds};
 pub use verifier::{
@@ -95,3 +126,9 @@ pub use verifier::{
 
 /// Boxed error type used for body errors.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+// Compiles and runs the Rust examples of the README as doctests, so the
+// README cannot drift from the API. Some examples need the `reqwest` feature.
+#[cfg(all(doctest, feature = "reqwest"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -2,7 +2,7 @@
 
 use crate::VerifyError;
 
-/// Most digits a timestamp may have. Ten digits reach the year 2286, and a
+/// Maximum number of timestamp digits. Ten digits reach the year 2286, and a
 /// 13-digit millisecond value fails here before any arithmetic can overflow.
 const MAX_DIGITS: usize = 10;
 

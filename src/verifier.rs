@@ -24,10 +24,10 @@ pub const DEFAULT_WINDOW_SECONDS: u64 = 60;
 /// Default maximum body size, in bytes (2 MiB).
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Shortest nonce accepted, in characters.
+/// Minimum nonce length, in characters.
 pub const MIN_NONCE_LEN: usize = 16;
 
-/// Longest nonce accepted, in characters.
+/// Maximum nonce length, in characters.
 pub const MAX_NONCE_LEN: usize = 128;
 
 /// Error returned by [`HmacVerifierBuilder::build`].
@@ -259,7 +259,8 @@ pub(crate) struct PendingMacs {
     entry: Option<Arc<KeyEntry>>,
     macs: Vec<(usize, HmacSha256)>,
     signature: [u8; SIGNATURE_LEN],
-    replay_id: [u8; SIGNATURE_LEN],
+    /// The nonce when the nonce option is on, else the signature in hex.
+    replay_id: String,
 }
 
 impl PendingMacs {
@@ -417,7 +418,7 @@ impl HmacVerifier {
             entry,
             macs,
             signature: checked.signature,
-            replay_id: checked.signature,
+            replay_id: replay_id(checked),
         })
     }
 
@@ -455,11 +456,11 @@ impl HmacVerifier {
         Ok(caller)
     }
 
-    async fn check_replay(&self, key_id: &str, replay_id: &[u8; SIGNATURE_LEN]) -> Result<(), VerifyError> {
+    async fn check_replay(&self, key_id: &str, replay_id: &str) -> Result<(), VerifyError> {
         let Some(replay) = &self.config.replay else {
             return Ok(());
         };
-        let key = replay.store_key(key_id, &hex::encode(replay_id));
+        let key = replay.store_key(key_id, replay_id);
         let ttl = replay_ttl(self.config.window_seconds);
 
         match replay.store.check_and_record(&key, ttl).await {
@@ -521,6 +522,17 @@ impl HmacVerifier {
         let caller = self.finish(pending, &parts.method, parts.uri.path()).await?;
         parts.extensions.insert(caller);
         Ok(Request::from_parts(parts, Full::new(bytes)))
+    }
+}
+
+/// Returns the id under which replay protection records a request: the
+/// nonce when the nonce option is on, so a nonce is accepted once per key id
+/// whatever the body, else the signature. The `n:` and `s:` tags keep the
+/// two kinds apart when verifiers with different settings share a store.
+fn replay_id(checked: &CheckedHeaders) -> String {
+    match &checked.nonce {
+        Some(nonce) => format!("n:{}", header_text(nonce)),
+        None => format!("s:{}", hex::encode(checked.signature)),
     }
 }
 

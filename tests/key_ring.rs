@@ -31,7 +31,8 @@ fn ring() -> KeyRing {
         .unwrap();
     ring.add_secret("billing-service", "2026-12", secret(BILLING_NEW), None)
         .unwrap();
-    ring.add_secret("search-service", "v1", secret(SEARCH), None).unwrap();
+    ring.add_secret("search-service", "v1", secret(SEARCH), None)
+        .unwrap();
     ring
 }
 
@@ -81,9 +82,15 @@ async fn rotation_accepts_old_and_new() {
     let clock = ManualClock::new(NOW);
     let (app, _) = app(verifier_for(ring(), &clock));
     let old = request(BILLING_OLD, Some("billing-service"), "/v1/infer", b"{}");
-    assert_eq!(call(&app, old).await, (StatusCode::OK, "billing-service/2026-11".into()));
+    assert_eq!(
+        call(&app, old).await,
+        (StatusCode::OK, "billing-service/2026-11".into())
+    );
     let new = request(BILLING_NEW, Some("billing-service"), "/v1/infer", b"{}");
-    assert_eq!(call(&app, new).await, (StatusCode::OK, "billing-service/2026-12".into()));
+    assert_eq!(
+        call(&app, new).await,
+        (StatusCode::OK, "billing-service/2026-12".into())
+    );
 }
 
 #[tokio::test]
@@ -123,20 +130,35 @@ async fn key_id_problems_are_rejected() {
 
     let unknown = request(SEARCH, Some("unknown-service"), "/v1/infer", b"{}");
     let (status, body) = call(&app, unknown).await;
-    assert_eq!((status, detail(body.as_bytes())), (StatusCode::UNAUTHORIZED, "Unknown key id".into()));
+    assert_eq!(
+        (status, detail(body.as_bytes())),
+        (StatusCode::UNAUTHORIZED, "Unknown key id".into())
+    );
 
     let mut malformed = request(SEARCH, Some("search-service"), "/v1/infer", b"{}");
-    malformed.headers_mut().insert("x-hmac-key-id", "search service".parse().unwrap());
+    malformed
+        .headers_mut()
+        .insert("x-hmac-key-id", "search service".parse().unwrap());
     let (status, body) = call(&app, malformed).await;
-    assert_eq!((status, detail(body.as_bytes())), (StatusCode::UNAUTHORIZED, "Invalid key id".into()));
+    assert_eq!(
+        (status, detail(body.as_bytes())),
+        (StatusCode::UNAUTHORIZED, "Invalid key id".into())
+    );
 
     let mut too_long = request(SEARCH, Some("search-service"), "/v1/infer", b"{}");
-    too_long.headers_mut().insert("x-hmac-key-id", "k".repeat(65).parse().unwrap());
+    too_long
+        .headers_mut()
+        .insert("x-hmac-key-id", "k".repeat(65).parse().unwrap());
     let (status, body) = call(&app, too_long).await;
-    assert_eq!((status, detail(body.as_bytes())), (StatusCode::UNAUTHORIZED, "Invalid key id".into()));
+    assert_eq!(
+        (status, detail(body.as_bytes())),
+        (StatusCode::UNAUTHORIZED, "Invalid key id".into())
+    );
 
     let mut duplicated = request(SEARCH, Some("search-service"), "/v1/infer", b"{}");
-    duplicated.headers_mut().append("x-hmac-key-id", "search-service".parse().unwrap());
+    duplicated
+        .headers_mut()
+        .append("x-hmac-key-id", "search-service".parse().unwrap());
     let (status, body) = call(&app, duplicated).await;
     assert_eq!(
         (status, detail(body.as_bytes())),
@@ -152,7 +174,9 @@ async fn swapped_key_id_fails_signature() {
     let (app, calls) = app(verifier_for(ring(), &clock));
     // Signed by search-service, then relabelled as billing-service.
     let mut swapped = request(SEARCH, Some("search-service"), "/v1/infer", b"{}");
-    swapped.headers_mut().insert("x-hmac-key-id", "billing-service".parse().unwrap());
+    swapped
+        .headers_mut()
+        .insert("x-hmac-key-id", "billing-service".parse().unwrap());
     let (status, body) = call(&app, swapped).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(detail(body.as_bytes()), "Invalid HMAC signature");
@@ -165,7 +189,10 @@ async fn missing_key_id_without_default() {
     let (app, calls) = app(verifier_for(ring(), &clock));
     let anonymous = request(SEARCH, None, "/v1/infer", b"{}");
     let (status, body) = call(&app, anonymous).await;
-    assert_eq!((status, detail(body.as_bytes())), (StatusCode::UNAUTHORIZED, "Missing key id".into()));
+    assert_eq!(
+        (status, detail(body.as_bytes())),
+        (StatusCode::UNAUTHORIZED, "Missing key id".into())
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
 
@@ -176,7 +203,10 @@ async fn missing_key_id_uses_default() {
     ring.set_default_key("search-service").unwrap();
     let (app, _) = app(verifier_for(ring, &clock));
     let anonymous = request(SEARCH, None, "/v1/infer", b"{}");
-    assert_eq!(call(&app, anonymous).await, (StatusCode::OK, "search-service/v1".into()));
+    assert_eq!(
+        call(&app, anonymous).await,
+        (StatusCode::OK, "search-service/v1".into())
+    );
     // The default only fills in a missing id; another key's secret fails.
     let wrong = request(BILLING_NEW, None, "/v1/infer", b"{}");
     assert_eq!(call(&app, wrong).await.0, StatusCode::UNAUTHORIZED);
@@ -306,7 +336,8 @@ async fn secrets_never_appear_in_logs_or_debug() {
 
     let weak = "short-weak-key";
     let mut ring = ring();
-    ring.add_secret("legacy-service", "v1", secret(weak), None).unwrap();
+    ring.add_secret("legacy-service", "v1", secret(weak), None)
+        .unwrap();
     let clock = ManualClock::new(NOW);
     let verifier = verifier_for(ring.clone(), &clock);
     let (app, _) = app(verifier.clone());
@@ -325,8 +356,14 @@ async fn secrets_never_appear_in_logs_or_debug() {
         format!("{:?}", HmacSigner::new(secret(SEARCH))),
         format!("{:?}", secret(SEARCH)),
     ];
-    assert!(logged.contains("shorter than 32 bytes"), "weak secret warning missing: {logged}");
-    assert!(logged.contains("request rejected"), "rejections were not logged: {logged}");
+    assert!(
+        logged.contains("shorter than 32 bytes"),
+        "weak secret warning missing: {logged}"
+    );
+    assert!(
+        logged.contains("request rejected"),
+        "rejections were not logged: {logged}"
+    );
     for text in [BILLING_OLD, BILLING_NEW, SEARCH, weak] {
         assert!(!logged.contains(text), "secret in logs: {logged}");
         for printed in &debug_strings {
@@ -353,7 +390,10 @@ async fn unknown_key_id_still_reads_body() {
 #[test]
 fn ring_from_environment() {
     // Only this test in this binary touches these variables.
-    std::env::set_var("HMAC_KEYS", "billing=bill-secret,search=search-secret,billing=bill-next");
+    std::env::set_var(
+        "HMAC_KEYS",
+        "billing=bill-secret,search=search-secret,billing=bill-next",
+    );
     std::env::remove_var("HMAC_SECRET_KEY");
     std::env::remove_var("HMAC_DEFAULT_KEY_ID");
     let ring = KeyRing::from_env().unwrap();
@@ -362,13 +402,23 @@ fn ring_from_environment() {
     assert_eq!(ring.default_key_id(), None);
 
     let file = std::env::temp_dir().join(format!("tower-hmac-keys-{}.txt", std::process::id()));
-    std::fs::write(&file, "# per-service keys\nbilling=file-secret\n\nsearch=file-search\n").unwrap();
+    std::fs::write(
+        &file,
+        "# per-service keys\nbilling=file-secret\n\nsearch=file-search\n",
+    )
+    .unwrap();
     std::env::set_var("HMAC_KEYS", &file);
     std::env::set_var("HMAC_SECRET_KEY", "shared-secret");
     let ring = KeyRing::from_env().unwrap();
-    assert_eq!(ring.key_ids().collect::<Vec<_>>(), ["billing", "default", "search"]);
+    assert_eq!(
+        ring.key_ids().collect::<Vec<_>>(),
+        ["billing", "default", "search"]
+    );
     assert_eq!(ring.default_key_id(), Some("default"));
-    assert_eq!(ring.get("billing").unwrap().versions()[0].secret().expose_bytes(), b"file-secret");
+    assert_eq!(
+        ring.get("billing").unwrap().versions()[0].secret().expose_bytes(),
+        b"file-secret"
+    );
 
     std::env::set_var("HMAC_DEFAULT_KEY_ID", "search");
     assert_eq!(KeyRing::from_env().unwrap().default_key_id(), Some("search"));

@@ -56,18 +56,26 @@ fn recording_app(seen: Arc<Mutex<Seen>>) -> Router {
         )
         .layer(HmacVerifyLayer::from_verifier(verifier()))
         // Runs before the HMAC layer, like an auth or tracing layer would.
-        .layer(axum::middleware::map_request(|mut request: AxumRequest| async move {
-            request.extensions_mut().insert(OuterMarker("outer"));
-            request
-        }))
+        .layer(axum::middleware::map_request(
+            |mut request: AxumRequest| async move {
+                request.extensions_mut().insert(OuterMarker("outer"));
+                request
+            },
+        ))
 }
 
 #[tokio::test]
 async fn body_bytes_reach_handler_unchanged() {
     let bodies: Vec<(&str, Vec<u8>)> = vec![
-        ("raw UTF-8 Korean", r#"{"text":"안녕하세요, 세계"}"#.as_bytes().to_vec()),
+        (
+            "raw UTF-8 Korean",
+            r#"{"text":"안녕하세요, 세계"}"#.as_bytes().to_vec(),
+        ),
         ("escaped Korean", br#"{"text":"\uc548\ub155"}"#.to_vec()),
-        ("odd spacing", b"{ \"text\" :\t\"a\" ,\n  \"n\" : 1 }\r\n".to_vec()),
+        (
+            "odd spacing",
+            b"{ \"text\" :\t\"a\" ,\n  \"n\" : 1 }\r\n".to_vec(),
+        ),
         ("float zero", br#"{"score":0.0,"neg":-0.0,"exp":1e+16}"#.to_vec()),
         ("emoji", "{\"text\":\"🦀\"}".as_bytes().to_vec()),
         ("non-UTF-8 bytes", vec![0xff, 0xfe, 0x00, 0x80, b'.', 0x0a]),
@@ -79,7 +87,11 @@ async fn body_bytes_reach_handler_unchanged() {
         let (status, echoed, _) = read(app.oneshot(signed_post(&body, NOW)).await.unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert_eq!(&echoed[..], body.as_slice(), "{name}: echoed body");
-        assert_eq!(seen.lock().unwrap().body.as_deref(), Some(body.as_slice()), "{name}: handler body");
+        assert_eq!(
+            seen.lock().unwrap().body.as_deref(),
+            Some(body.as_slice()),
+            "{name}: handler body"
+        );
     }
 }
 

@@ -32,7 +32,10 @@ async fn valid_request_reaches_handler() {
 async fn rejection_is_drf_style_401() {
     let (app, calls) = echo_app(verifier());
     let mut request = signed_post(b"{}", NOW);
-    request.headers_mut().insert("x-hmac-signature", HeaderValue::from_str(&"0".repeat(64)).unwrap());
+    request.headers_mut().insert(
+        "x-hmac-signature",
+        HeaderValue::from_str(&"0".repeat(64)).unwrap(),
+    );
 
     let (status, body, headers) = read(app.oneshot(request).await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -97,9 +100,20 @@ async fn window_is_configurable() {
 #[tokio::test]
 async fn clock_moves_requests_out_of_window() {
     let clock = ManualClock::new(NOW);
-    let verifier = HmacVerifier::builder().secret(secret()).clock(clock.clone()).build().unwrap();
+    let verifier = HmacVerifier::builder()
+        .secret(secret())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
     let (app, _) = echo_app(verifier);
-    assert_eq!(app.clone().oneshot(signed_post(b"x", NOW)).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.clone()
+            .oneshot(signed_post(b"x", NOW))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     clock.advance(61);
     let (status, body, _) = read(app.oneshot(signed_post(b"x", NOW)).await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -110,8 +124,13 @@ async fn clock_moves_requests_out_of_window() {
 async fn uppercase_signature_is_accepted() {
     let (app, _) = echo_app(verifier());
     let mut request = signed_post(b"payload", NOW);
-    let upper = request.headers()["x-hmac-signature"].to_str().unwrap().to_uppercase();
-    request.headers_mut().insert("x-hmac-signature", HeaderValue::from_str(&upper).unwrap());
+    let upper = request.headers()["x-hmac-signature"]
+        .to_str()
+        .unwrap()
+        .to_uppercase();
+    request
+        .headers_mut()
+        .insert("x-hmac-signature", HeaderValue::from_str(&upper).unwrap());
     assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::OK);
 }
 
@@ -120,7 +139,9 @@ async fn timestamp_whitespace_is_trimmed() {
     let (app, _) = echo_app(verifier());
     let mut request = signed_post(b"payload", NOW);
     let padded = format!(" \t{NOW} ");
-    request.headers_mut().insert("x-hmac-timestamp", HeaderValue::from_str(&padded).unwrap());
+    request
+        .headers_mut()
+        .insert("x-hmac-timestamp", HeaderValue::from_str(&padded).unwrap());
     assert_eq!(app.oneshot(request).await.unwrap().status(), StatusCode::OK);
 }
 
@@ -188,7 +209,9 @@ async fn declared_length_over_limit_gets_413_unread() {
     let polled = body.polled_flag();
     let (parts, _) = signed_post(&[b'a'; 17], NOW).into_parts();
     let mut request = Request::from_parts(parts, Body::new(body));
-    request.headers_mut().insert("content-length", HeaderValue::from_static("17"));
+    request
+        .headers_mut()
+        .insert("content-length", HeaderValue::from_static("17"));
 
     let (app, calls) = echo_app(verifier);
     let (status, response_body, _) = read(app.oneshot(request).await.unwrap()).await;
@@ -238,9 +261,16 @@ async fn body_at_limit_is_accepted() {
 async fn default_body_limit_is_2_mib() {
     assert_eq!(verifier().body_limit(), 2 * 1024 * 1024);
     let (app, _) = echo_app(verifier());
-    let response = app.clone().oneshot(signed_post(&vec![b'a'; 2 * 1024 * 1024], NOW)).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(signed_post(&vec![b'a'; 2 * 1024 * 1024], NOW))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let response = app.oneshot(signed_post(&vec![b'a'; 2 * 1024 * 1024 + 1], NOW)).await.unwrap();
+    let response = app
+        .oneshot(signed_post(&vec![b'a'; 2 * 1024 * 1024 + 1], NOW))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -283,11 +313,16 @@ async fn json_extractor_works_behind_layer() {
         text: String,
     }
     let app = Router::new()
-        .route("/v1/infer", post(|Json(payload): Json<Payload>| async move { payload.text }))
+        .route(
+            "/v1/infer",
+            post(|Json(payload): Json<Payload>| async move { payload.text }),
+        )
         .layer(HmacVerifyLayer::from_verifier(verifier()));
     let mut request = signed_post(br#"{"text":"hello"}"#, NOW);
     *request.uri_mut() = "/v1/infer".parse().unwrap();
-    request.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    request
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     let (status, body, _) = read(app.oneshot(request).await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(&body[..], b"hello");
@@ -296,7 +331,10 @@ async fn json_extractor_works_behind_layer() {
 #[tokio::test]
 async fn string_extractor_works_behind_layer() {
     let app = Router::new()
-        .route("/echo", post(|text: String| async move { text.chars().count().to_string() }))
+        .route(
+            "/echo",
+            post(|text: String| async move { text.chars().count().to_string() }),
+        )
         .layer(HmacVerifyLayer::from_verifier(verifier()));
     let (status, body, _) = read(app.oneshot(signed_post("한국어".as_bytes(), NOW)).await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
@@ -312,8 +350,14 @@ async fn route_layer_leaves_other_routes_open() {
     let open = Request::get("/healthz").body(Body::empty()).unwrap();
     assert_eq!(app.clone().oneshot(open).await.unwrap().status(), StatusCode::OK);
     let unsigned = Request::post("/echo").body(Body::from("x")).unwrap();
-    assert_eq!(app.clone().oneshot(unsigned).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.oneshot(signed_post(b"x", NOW)).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.clone().oneshot(unsigned).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.oneshot(signed_post(b"x", NOW)).await.unwrap().status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -322,7 +366,7 @@ async fn service_builder_over_service_fn() {
         .layer(HmacVerifyLayer::from_verifier(verifier()))
         .service_fn(|request: Request<Full<Bytes>>| async move {
             let caller = request.extensions().get::<VerifiedCaller>().cloned();
-            let body = format!("{}", caller.map_or("none".into(), |c| c.key_id().to_owned()));
+            let body = caller.map_or_else(|| "none".to_owned(), |caller| caller.key_id().to_owned());
             Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body))))
         });
     let signed = signer().sign_at(NOW, b"abc");
@@ -403,7 +447,9 @@ async fn custom_rejection_replaces_response() {
         *response.status_mut() = error.status();
         response
     });
-    let app = Router::new().route("/echo", post(|| async { "unreachable" })).layer(layer);
+    let app = Router::new()
+        .route("/echo", post(|| async { "unreachable" }))
+        .layer(layer);
     let request = Request::post("/echo").body(Body::from("x")).unwrap();
     let (status, body, headers) = read(app.oneshot(request).await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -415,7 +461,10 @@ async fn custom_rejection_replaces_response() {
 fn empty_secret_cannot_build_layer() {
     assert_eq!(HmacSecret::from_utf8("").unwrap_err(), SecretError::Empty);
     assert!(HmacVerifier::builder().build().is_err());
-    assert!(HmacVerifier::builder().key_ring(tower_hmac::KeyRing::new()).build().is_err());
+    assert!(HmacVerifier::builder()
+        .key_ring(tower_hmac::KeyRing::new())
+        .build()
+        .is_err());
 }
 
 #[test]

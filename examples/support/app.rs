@@ -5,9 +5,9 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tower_hmac::{HmacVerifier, HmacVerifyLayer, VerifiedCaller};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_hmac::{HmacVerifier, HmacVerifyLayer, VerifiedCaller};
 
 /// Longest time a client may take to send a whole request, in seconds. A
 /// client that trickles its body gets 408 after this and the handler never

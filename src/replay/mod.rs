@@ -1,115 +1,68 @@
-//! Replay protection: refusing a second copy of an accepted request.
+//! Replay protection: rejecting a second copy of an accepted request.
 //!
 //! A signed request captured inside the timestamp window verifies again when
 //! it is resent. With replay protection on, the verifier records each
 //! accepted request in a [`ReplayStore`] and rejects a request it has
 //! already recorded with 401 "Request already processed".
 //!
-//! The check runs only after the signature has verified, so unauthenticated
-//! traffic can never fill the store. Entries live for twice the timestamp
-//! window plus one second: by then the request's timestamp is outside the
-//! window and the timestamp check rejects it on its own.
+//! The check runs only after the signature has verified (and after the
+//! key's endpoint allow-list), so unauthenticated traffic can never fill the
+//! store. Entries live for twice the timestamp window plus one second: by
+//! then the request's timestamp is outside the window and the timestamp
+//! check rejects it on its own.
+//!
+//! # What identifies a request
 //!
 //! In the default scheme the replay id is the signature itself. A sender
 //! that repeats an identical body within the same second produces the same
 //! signature, so the second request is treated as a replay. Senders that
 //! need to repeat identical requests turn on the nonce option
-//! ([`crate::HmacVerifierBuilder::require_nonce`]), which makes each
-//! signature unique.
+//! ([`crate::HmacVerifierBuilder::require_nonce`] on the verifier,
+//! [`crate::HmacSigner::with_nonce`] on the signer). The replay id is then
+//! the nonce, so each nonce is accepted once per key id, whatever the body.
+//!
+//! Store keys are `<prefix><key id>:<replay id>`, with the prefix set by
+//! [`ReplayProtection::prefix`] (`tower-hmac:replay:` by default) and the
+//! key id `default` for requests without one.
+//!
+//! # Stores
+//!
+//! * [`MemoryReplayStore`] protects one process. It is bounded and rejects
+//!   new requests with 503 when full, rather than forgetting entries.
+//! * `RedisReplayStore` (feature `redis`) is shared by every replica behind
+//!   a load balancer and records each request with one atomic `SET NX PX`.
+//!
+//! When a store fails, the request gets 503 ("Replay protection
+//! unavailable"). [`ReplayProtection::fail_open`] accepts it instead, with a
+//! warning per request.
+//!
+//! # Example
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
+//! use tower_hmac::{HmacSecret, HmacVerifier, HmacVerifyLayer};
+//!
+//! # fn secret() -> HmacSecret { HmacSecret::generate() }
+//! let verifier = HmacVerifier::builder()
+//!     .secret(secret())
+//!     .replay_protection(ReplayProtection::new(MemoryReplayStore::new(100_000)))
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/v1/infer", post(|body: String| async move { body }))
+//!     .layer(HmacVerifyLayer::from_verifier(verifier));
+//! # Ok::<(), tower_hmac::BuildError>(())
+//! ```
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::Duration;
+mod memory;
+mod protection;
+#[cfg(feature = "redis")]
+mod redis_store;
+mod store;
 
-/// Outcome of recording a replay id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplayStatus {
-    /// The id was not recorded before and is now.
-    Fresh,
-    /// The id was already recorded and has not expired: a replay.
-    AlreadySeen,
-}
-
-/// Error a [`ReplayStore`] returns when it cannot tell whether an id is new.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReplayStoreError {
-    /// The store could not be reached or failed to answer in time.
-    #[error("replay store unavailable: {0}")]
-    Unavailable(String),
-
-    /// The store holds its maximum number of unexpired entries.
-    #[error("replay store is full of unexpired entries")]
-    Full,
-}
-
-/// Future returned by [`ReplayStore::check_and_record`].
-pub type ReplayFuture<'a> = Pin<Box<dyn Future<Output = Result<ReplayStatus, ReplayStoreError>> + Send + 'a>>;
-
-/// A set of recently accepted request ids with expiry.
-pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
-    /// Records `key` for `ttl` unless it is already recorded, atomically,
-    /// and returns whether it was fresh.
-    fn check_and_record<'a>(&'a self, key: &'a str, ttl: Duration) -> ReplayFuture<'a>;
-}
-
-/// Replay protection settings of a verifier: a store, a key prefix and the
-/// policy when the store fails.
-#[derive(Debug, Clone)]
-pub struct ReplayProtection {
-    pub(crate) store: Arc<dyn ReplayStore>,
-    pub(crate) prefix: String,
-    pub(crate) fail_open: bool,
-}
-
-impl ReplayProtection {
-    /// Creates replay protection backed by `store`, with the key prefix
-    /// `tower-hmac:replay:` and failing closed.
-    pub fn new(store: impl ReplayStore) -> Self {
-        Self::from_arc(Arc::new(store))
-    }
-
-    /// Creates replay protection backed by a shared store.
-    pub fn from_arc(store: Arc<dyn ReplayStore>) -> Self {
-        Self {
-            store,
-            prefix: "tower-hmac:replay:".to_owned(),
-            fail_open: false,
-        }
-    }
-
-    /// Sets the prefix of every store key, so several services can share
-    /// one Redis without their ids colliding.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// Accepts requests when the store fails, logging a warning for each.
-    ///
-    /// The default is to fail closed with 503, because accepting unchecked
-    /// requests reopens replay for as long as the store is down. Choose this
-    /// only when availability matters more than replay protection.
-    pub fn fail_open(mut self, fail_open: bool) -> Self {
-        self.fail_open = fail_open;
-        self
-    }
-
-    /// Returns the store key of `replay_id` sent under `key_id`.
-    pub(crate) fn store_key(&self, key_id: &str, replay_id: &str) -> String {
-        let mut key = String::with_capacity(self.prefix.len() + key_id.len() + replay_id.len() + 1);
-        key.push_str(&self.prefix);
-        key.push_str(key_id);
-        key.push(':');
-        key.push_str(replay_id);
-        key
-    }
-}
-
-/// Returns how long a replay id must be kept for a timestamp window of
-/// `window_seconds`: twice the window, plus one second for the inclusive edge.
-pub(crate) fn replay_ttl(window_seconds: u64) -> Duration {
-    Duration::from_secs(window_seconds.saturating_mul(2).saturating_add(1))
-}
+pub use memory::MemoryReplayStore;
+pub(crate) use protection::replay_ttl;
+pub use protection::ReplayProtection;
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisReplayStore, DEFAULT_REDIS_TIMEOUT};
+pub use store::{ReplayFuture, ReplayStatus, ReplayStore, ReplayStoreError};

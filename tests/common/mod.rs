@@ -65,10 +65,7 @@ pub fn echo_app(verifier: HmacVerifier) -> (Router, CallCount) {
                 }
             }),
         )
-        .route(
-            "/",
-            post(|| async { StatusCode::NO_CONTENT }),
-        )
+        .route("/", post(|| async { StatusCode::NO_CONTENT }))
         .layer(HmacVerifyLayer::from_verifier(verifier));
     (app, calls)
 }
@@ -98,7 +95,10 @@ where
 pub fn detail(body: &[u8]) -> String {
     let value: serde_json::Value = serde_json::from_slice(body)
         .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", String::from_utf8_lossy(body)));
-    value["detail"].as_str().expect("body has a string detail").to_owned()
+    value["detail"]
+        .as_str()
+        .expect("body has a string detail")
+        .to_owned()
 }
 
 /// A request body of preset chunks that records whether it was polled, and

@@ -1,0 +1,268 @@
+//! A replay store in process memory, for a single instance.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::{ReplayFuture, ReplayStatus, ReplayStore, ReplayStoreError};
+
+/// Shortest time between two "store full" warnings.
+const FULL_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Longest entry lifetime: longer TTLs are cut to this, so that adding the
+/// TTL to an `Instant` cannot overflow. 100 years, in seconds.
+const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// A replay store in process memory, bounded to a maximum number of entries.
+///
+/// It protects one process only: replicas behind a load balancer each keep
+/// their own set, so a request replayed to another replica is accepted. Use
+/// `RedisReplayStore` (feature `redis`) for those.
+///
+/// Expired entries are removed on each call, oldest first. When the store
+/// holds `max_entries` unexpired entries it rejects new ids with
+/// [`ReplayStoreError::Full`] (503 from the layer) and logs a warning at most
+/// once every 10 seconds. It never drops an unexpired entry to make room,
+/// because the dropped request could then be replayed.
+///
+/// Size `max_entries` for the peak rate of accepted requests times the entry
+/// lifetime, which is twice the timestamp window plus one second (121 s for
+/// the default 60 s window). Each entry costs the key (about 90 bytes with
+/// the default prefix) plus roughly 80 bytes of map and heap overhead; this
+/// figure is an estimate, not a measurement.
+///
+/// All calls take one mutex for a few map and heap operations and never hold
+/// it across an `.await`.
+#[derive(Debug)]
+pub struct MemoryReplayStore {
+    max_entries: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Unexpired keys and their expiry instants.
+    entries: HashMap<Arc<str>, Instant>,
+    /// The same keys ordered by expiry, earliest on top.
+    expiries: BinaryHeap<Reverse<(Instant, Arc<str>)>>,
+    /// When the last "store full" warning was logged.
+    last_full_warning: Option<Instant>,
+    /// Ids rejected as full since that warning.
+    rejected_since_warning: u64,
+}
+
+impl MemoryReplayStore {
+    /// Creates an empty store that holds at most `max_entries` unexpired ids.
+    ///
+    /// A `max_entries` of zero rejects every request with 503.
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            max_entries,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Returns the maximum number of unexpired entries.
+    pub fn max_entries(&self) -> usize {
+        self.max_entries
+    }
+
+    /// Removes expired entries and returns how many remain.
+    pub fn len(&self) -> usize {
+        let mut state = self.lock();
+        state.purge(Instant::now());
+        state.entries.len()
+    }
+
+    /// Removes expired entries and returns whether none remain.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // Every update leaves the map and heap consistent before any call
+        // that could panic, so a poisoned lock still guards valid data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record(&self, key: &str, ttl: Duration) -> Result<ReplayStatus, ReplayStoreError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.purge(now);
+
+        if state.entries.contains_key(key) {
+            return Ok(ReplayStatus::AlreadySeen);
+        }
+        if state.entries.len() >= self.max_entries {
+            state.warn_full(now, self.max_entries);
+            return Err(ReplayStoreError::Full);
+        }
+
+        let expires = now + ttl.min(MAX_TTL);
+        let key: Arc<str> = Arc::from(key);
+        state.expiries.push(Reverse((expires, Arc::clone(&key))));
+        state.entries.insert(key, expires);
+        Ok(ReplayStatus::Fresh)
+    }
+}
+
+impl State {
+    /// Removes every entry whose expiry is at or before `now`.
+    fn purge(&mut self, now: Instant) {
+        while let Some(Reverse((expires, _))) = self.expiries.peek() {
+            if *expires > now {
+                break;
+            }
+            let Some(Reverse((expires, key))) = self.expiries.pop() else {
+                break;
+            };
+            // The heap holds one item per map entry, because a key is only
+            // inserted again after its old item was popped here.
+            if self.entries.get(&key) == Some(&expires) {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
+    fn warn_full(&mut self, now: Instant, max_entries: usize) {
+        self.rejected_since_warning += 1;
+        let due = match self.last_full_warning {
+            None => true,
+            Some(last) => now.duration_since(last) >= FULL_LOG_INTERVAL,
+        };
+        if due {
+            tracing::warn!(
+                max_entries,
+                rejected = self.rejected_since_warning,
+                "in-memory replay store is full of unexpired entries; rejecting new requests with 503. \
+                 Raise max_entries or shorten the timestamp window"
+            );
+            self.last_full_warning = Some(now);
+            self.rejected_since_warning = 0;
+        }
+    }
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn check_and_record<'a>(&'a self, key: &'a str, ttl: Duration) -> ReplayFuture<'a> {
+        Box::pin(std::future::ready(self.record(key, ttl)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(store: &MemoryReplayStore, key: &str, ttl: Duration) -> Result<ReplayStatus, ReplayStoreError> {
+        store.record(key, ttl)
+    }
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[tokio::test]
+    async fn trait_call_records_the_key() {
+        let store = MemoryReplayStore::new(10);
+        let first = store.check_and_record("a", MINUTE).await;
+        let second = store.check_and_record("a", MINUTE).await;
+        assert_eq!(first, Ok(ReplayStatus::Fresh));
+        assert_eq!(second, Ok(ReplayStatus::AlreadySeen));
+    }
+
+    #[test]
+    fn huge_ttl_does_not_overflow() {
+        let store = MemoryReplayStore::new(10);
+        assert_eq!(record(&store, "a", Duration::MAX), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "a", Duration::MAX), Ok(ReplayStatus::AlreadySeen));
+    }
+
+    #[test]
+    fn first_id_is_fresh_second_is_seen() {
+        let store = MemoryReplayStore::new(10);
+        assert_eq!(record(&store, "a", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "a", MINUTE), Ok(ReplayStatus::AlreadySeen));
+        assert_eq!(record(&store, "b", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn expired_id_is_fresh_again() {
+        let store = MemoryReplayStore::new(10);
+        let ttl = Duration::from_millis(50);
+        assert_eq!(record(&store, "a", ttl), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "a", ttl), Ok(ReplayStatus::AlreadySeen));
+
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(store.len(), 0);
+        assert_eq!(record(&store, "a", ttl), Ok(ReplayStatus::Fresh));
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn full_store_rejects_without_forgetting() {
+        let store = MemoryReplayStore::new(2);
+        assert_eq!(record(&store, "a", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "b", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "c", MINUTE), Err(ReplayStoreError::Full));
+
+        // The old entries are still there, so their replays are still caught.
+        assert_eq!(record(&store, "a", MINUTE), Ok(ReplayStatus::AlreadySeen));
+        assert_eq!(record(&store, "b", MINUTE), Ok(ReplayStatus::AlreadySeen));
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn full_store_accepts_after_expiry() {
+        let store = MemoryReplayStore::new(1);
+        assert_eq!(
+            record(&store, "a", Duration::from_millis(50)),
+            Ok(ReplayStatus::Fresh)
+        );
+        assert_eq!(record(&store, "b", MINUTE), Err(ReplayStoreError::Full));
+
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(record(&store, "b", MINUTE), Ok(ReplayStatus::Fresh));
+    }
+
+    #[test]
+    fn zero_capacity_rejects_everything() {
+        let store = MemoryReplayStore::new(0);
+        assert_eq!(record(&store, "a", MINUTE), Err(ReplayStoreError::Full));
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn purge_keeps_unexpired_entries() {
+        let store = MemoryReplayStore::new(10);
+        assert_eq!(
+            record(&store, "short", Duration::from_millis(30)),
+            Ok(ReplayStatus::Fresh)
+        );
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::Fresh));
+
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(store.len(), 1);
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::AlreadySeen));
+        assert_eq!(record(&store, "short", MINUTE), Ok(ReplayStatus::Fresh));
+    }
+
+    #[test]
+    fn concurrent_callers_see_one_fresh_per_id() {
+        let store = Arc::new(MemoryReplayStore::new(10_000));
+        let fresh_counts: Vec<usize> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = Arc::clone(&store);
+                    scope.spawn(move || {
+                        (0..1000)
+                            .filter(|i| record(&store, &format!("id-{i}"), MINUTE) == Ok(ReplayStatus::Fresh))
+                            .count()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+        });
+        assert_eq!(fresh_counts.iter().sum::<usize>(), 1000);
+        assert_eq!(store.len(), 1000);
+    }
+}
