@@ -9,16 +9,26 @@
 //! per-service keys, or `HMAC_SECRET_KEY` for one shared secret; one of them
 //! is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`. Set
 //! `RUST_LOG=debug` to see why each rejected request failed.
+//!
+//! Replay protection is on. With `REDIS_URL` set, such as
+//! `redis://127.0.0.1:6379/0`, every replica shares one Redis store (this
+//! needs a build with `--features redis`). Without it each process keeps its
+//! own in-memory store of at most 100 000 entries.
 
 #[path = "support/app.rs"]
 mod app;
 
 use std::process::ExitCode;
 
+use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
 use tower_hmac::{HmacVerifier, KeyRing};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
+
+/// Entries of the in-memory replay store: 121 s of requests at about 800
+/// accepted requests per second with the default 60 s window.
+const MEMORY_REPLAY_ENTRIES: usize = 100_000;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -43,7 +53,18 @@ async fn main() -> ExitCode {
         default_key_id = keys.default_key_id(),
         "HMAC keys loaded"
     );
-    let verifier = match HmacVerifier::builder().key_ring(keys.clone()).build() {
+    let replay = match replay_protection().await {
+        Ok(replay) => replay,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let verifier = match HmacVerifier::builder()
+        .key_ring(keys.clone())
+        .replay_protection(replay)
+        .build()
+    {
         Ok(verifier) => verifier,
         Err(error) => {
             eprintln!("error: {error}");
@@ -76,6 +97,37 @@ async fn main() -> ExitCode {
     }
     tracing::info!("server stopped");
     ExitCode::SUCCESS
+}
+
+/// Returns replay protection backed by Redis when `REDIS_URL` is set, else
+/// by an in-memory store.
+async fn replay_protection() -> Result<ReplayProtection, String> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        tracing::info!(
+            max_entries = MEMORY_REPLAY_ENTRIES,
+            "replay protection uses an in-memory store; replicas do not share it (set REDIS_URL to share one)"
+        );
+        return Ok(ReplayProtection::new(MemoryReplayStore::new(
+            MEMORY_REPLAY_ENTRIES,
+        )));
+    };
+
+    #[cfg(feature = "redis")]
+    {
+        // The URL may contain a password, so it is not logged.
+        let store = tower_hmac::replay::RedisReplayStore::connect(&url)
+            .await
+            .map_err(|error| format!("cannot connect to the Redis in REDIS_URL: {error}"))?;
+        tracing::info!("replay protection uses the Redis store in REDIS_URL");
+        Ok(ReplayProtection::new(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = url;
+        Err("REDIS_URL is set but this build has no Redis support; \
+             rebuild with `--features redis` or unset REDIS_URL"
+            .to_owned())
+    }
 }
 
 async fn shutdown_signal() {

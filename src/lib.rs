@@ -128,7 +128,8 @@ pub use verifier::{
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 // Compiles and runs the Rust examples of the README as doctests, so the
-// README cannot drift from the API. Some examples need the `reqwest` feature.
-#[cfg(all(doctest, feature = "reqwest"))]
+// README cannot drift from the API. Some examples need the `reqwest` and
+// `redis` features.
+#[cfg(all(doctest, feature = "reqwest", feature = "redis"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -122,7 +122,7 @@ async fn malformed_nonces_are_rejected() {
         (b"abcdefghijklmno\xff", "Invalid HMAC headers"), // not visible ASCII
     ];
     for (nonce, expected) in cases {
-        let shown = String::from_utf8_lossy(nonce);
+        let printable = String::from_utf8_lossy(nonce);
         // Sign over the nonce itself, so only the nonce check can reject.
         let signed_nonce = std::str::from_utf8(nonce).unwrap_or("not-utf8");
         let mut request = post_with(b"body", Some(signed_nonce), None);
@@ -130,8 +130,8 @@ async fn malformed_nonces_are_rejected() {
             .headers_mut()
             .insert("x-hmac-nonce", http::HeaderValue::from_bytes(nonce).unwrap());
         let (status, detail) = status_and_detail(nonce_verifier(true), request).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "nonce {shown:?}");
-        assert_eq!(detail, expected, "nonce {shown:?}");
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "nonce {printable:?}");
+        assert_eq!(detail, expected, "nonce {printable:?}");
     }
 }
 

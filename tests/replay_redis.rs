@@ -224,7 +224,7 @@ fn signed_request(signer: &HmacSigner, body: &[u8]) -> Request<Body> {
 }
 
 // Runs on the current-thread runtime so the log capture, which is set per
-// thread, sees the events of the layer and the store.
+// thread, receives the events of the layer and the store.
 #[tokio::test]
 #[ignore = "needs Redis; run by scripts/test.sh"]
 async fn redis_outage_fails_closed_then_recovers() {
@@ -294,7 +294,7 @@ async fn redis_outage_fails_closed_then_recovers() {
         "replay protection must work again after reconnecting"
     );
     assert_eq!(detail(&body), REPLAYED);
-    assert!(logs.text().contains("Redis replay store answers again"));
+    assert!(logs.text().contains("Redis replay store responds again"));
 }
 
 #[tokio::test]

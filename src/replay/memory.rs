@@ -10,7 +10,7 @@ use super::{ReplayFuture, ReplayStatus, ReplayStore, ReplayStoreError};
 /// Shortest time between two "store full" warnings.
 const FULL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Longest entry lifetime: longer TTLs are cut to this, so that adding the
+/// Maximum entry lifetime: longer TTLs are cut to this, so that adding the
 /// TTL to an `Instant` cannot overflow. 100 years, in seconds.
 const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
@@ -21,7 +21,7 @@ const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// `RedisReplayStore` (feature `redis`) for those.
 ///
 /// Expired entries are removed on each call, oldest first. When the store
-/// holds `max_entries` unexpired entries it rejects new ids with
+/// contains `max_entries` unexpired entries it rejects new ids with
 /// [`ReplayStoreError::Full`] (503 from the layer) and logs a warning at most
 /// once every 10 seconds. It never drops an unexpired entry to make room,
 /// because the dropped request could then be replayed.
@@ -29,7 +29,7 @@ const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// Size `max_entries` for the peak rate of accepted requests times the entry
 /// lifetime, which is twice the timestamp window plus one second (121 s for
 /// the default 60 s window). Each entry costs the key (about 90 bytes with
-/// the default prefix) plus roughly 80 bytes of map and heap overhead; this
+/// the default prefix) plus roughly 80 bytes of map and heap overhead. That
 /// figure is an estimate, not a measurement.
 ///
 /// All calls take one mutex for a few map and heap operations and never hold
@@ -53,7 +53,7 @@ struct State {
 }
 
 impl MemoryReplayStore {
-    /// Creates an empty store that holds at most `max_entries` unexpired ids.
+    /// Creates an empty store that keeps at most `max_entries` unexpired ids.
     ///
     /// A `max_entries` of zero rejects every request with 503.
     pub fn new(max_entries: usize) -> Self {
@@ -117,7 +117,7 @@ impl State {
             let Some(Reverse((expires, key))) = self.expiries.pop() else {
                 break;
             };
-            // The heap holds one item per map entry, because a key is only
+            // The heap contains one item per map entry, because a key is only
             // inserted again after its old item was popped here.
             if self.entries.get(&key) == Some(&expires) {
                 self.entries.remove(&key);

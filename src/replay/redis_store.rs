@@ -26,13 +26,14 @@ pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 /// with [`RedisReplayStore::connect_with_timeout`]). A call that fails or
 /// times out returns [`ReplayStoreError::Unavailable`]: the request gets 503
 /// unless the verifier's replay protection is set to fail open. The store
-/// logs an error when Redis stops answering and an info line when it answers
-/// again, not one line per failed call.
+/// logs an error when Redis stops responding and an info line when it
+/// responds again, not one line per failed call.
 ///
 /// The underlying [`ConnectionManager`] reconnects on its own, so service
 /// resumes when Redis is back without restarting the process.
 ///
-/// Requires the `redis` feature.
+/// Requires the `redis` feature, which builds on the `redis` crate 1.x; its
+/// 1.8 release declares Rust 1.88 as its minimum, above this crate's 1.80.
 ///
 /// # Example
 ///
@@ -58,7 +59,7 @@ pub struct RedisReplayStore {
 }
 
 impl fmt::Debug for RedisReplayStore {
-    // The connection holds the URL, which may contain a password.
+    // The connection contains the URL, which may contain a password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisReplayStore")
             .field("timeout", &self.timeout)
@@ -130,7 +131,7 @@ impl RedisReplayStore {
             Ok(Ok(other)) => Err(format!("unexpected reply to SET NX: {other:?}")),
             Ok(Err(error)) => Err(format!("Redis command failed: {error}")),
             Err(_) => Err(format!(
-                "Redis did not answer within {} ms",
+                "Redis did not respond within {} ms",
                 self.timeout.as_millis()
             )),
         };
@@ -138,7 +139,7 @@ impl RedisReplayStore {
         result.map_err(ReplayStoreError::Unavailable)
     }
 
-    /// Logs the change when Redis stops or starts answering.
+    /// Logs the change when Redis stops or starts responding.
     fn note_outcome(&self, error: Option<&String>) {
         let reachable = error.is_none();
         if self.reachable.swap(reachable, Ordering::Relaxed) == reachable {
@@ -147,10 +148,10 @@ impl RedisReplayStore {
         match error {
             Some(error) => tracing::error!(
                 %error,
-                "Redis replay store is unreachable; signed requests get 503 until it answers \
+                "Redis replay store is unreachable; signed requests get 503 until it responds \
                  (or are accepted unchecked if replay protection fails open)"
             ),
-            None => tracing::info!("Redis replay store answers again"),
+            None => tracing::info!("Redis replay store responds again"),
         }
     }
 }

@@ -18,11 +18,11 @@ pub enum ReplayStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplayStoreError {
-    /// The store could not be reached or failed to answer in time.
+    /// The store could not be reached or did not respond in time.
     #[error("replay store unavailable: {0}")]
     Unavailable(String),
 
-    /// The store holds its maximum number of unexpired entries.
+    /// The store contains its maximum number of unexpired entries.
     #[error("replay store is full of unexpired entries")]
     Full,
 }
