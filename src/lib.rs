@@ -13,6 +13,8 @@
 //! * `reqwest`: signing of reqwest requests and [`HmacJsonClient`]. It
 //!   turns on no TLS backend, so the application's own reqwest dependency
 //!   picks one; `reqwest-rustls` turns on rustls.
+//! * `redis`: [`replay::RedisReplayStore`], replay protection shared by
+//!   several replicas through Redis.
 //! * `cli`: the `tower-hmac` command-line tool (sign, verify, keygen).
 //!
 //! # Wire format

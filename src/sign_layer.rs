@@ -89,7 +89,7 @@ impl HmacSignLayer {
     }
 
     /// Sets the maximum body size, in bytes. A larger body fails with
-    /// [`SignError::BodyTooLarge`] and is not sent.
+    /// [`crate::SignError::BodyTooLarge`] and is not sent.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self

@@ -10,7 +10,7 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use tower_hmac::{HmacVerifier, ManualClock};
+use tower_hmac::HmacVerifier;
 
 /// Starts the echo app with `verifier` on an ephemeral loopback port.
 async fn serve(verifier: HmacVerifier) -> (SocketAddr, CallCount) {
@@ -32,15 +32,6 @@ where
     let status = response.status();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (status, body)
-}
-
-fn limited_verifier(limit: usize) -> HmacVerifier {
-    HmacVerifier::builder()
-        .secret(secret())
-        .clock(ManualClock::new(NOW))
-        .body_limit(limit)
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]

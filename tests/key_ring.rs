@@ -44,7 +44,7 @@ fn verifier_for(ring: KeyRing, clock: &ManualClock) -> HmacVerifier {
         .unwrap()
 }
 
-/// A router that answers `<key id>/<secret label>` of the verified caller.
+/// Builds a router that returns `<key id>/<secret label>` of the verified caller.
 fn app(verifier: HmacVerifier) -> (Router, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();

@@ -199,12 +199,7 @@ async fn headers_checked_before_body_read() {
 
 #[tokio::test]
 async fn declared_length_over_limit_gets_413_unread() {
-    let verifier = HmacVerifier::builder()
-        .secret(secret())
-        .clock(ManualClock::new(NOW))
-        .body_limit(16)
-        .build()
-        .unwrap();
+    let verifier = limited_verifier(16);
     let body = ScriptedBody::new(&[b"never read"]);
     let polled = body.polled_flag();
     let (parts, _) = signed_post(&[b'a'; 17], NOW).into_parts();
@@ -223,12 +218,7 @@ async fn declared_length_over_limit_gets_413_unread() {
 
 #[tokio::test]
 async fn streamed_body_over_limit_gets_413() {
-    let verifier = HmacVerifier::builder()
-        .secret(secret())
-        .clock(ManualClock::new(NOW))
-        .body_limit(16)
-        .build()
-        .unwrap();
+    let verifier = limited_verifier(16);
     let chunks: [&[u8]; 3] = [b"0123456789", b"0123456", b"never reached"];
     let signed = signer().sign_at(NOW, &chunks.concat());
     let request = Request::post("/echo")
@@ -246,12 +236,7 @@ async fn streamed_body_over_limit_gets_413() {
 
 #[tokio::test]
 async fn body_at_limit_is_accepted() {
-    let verifier = HmacVerifier::builder()
-        .secret(secret())
-        .clock(ManualClock::new(NOW))
-        .body_limit(16)
-        .build()
-        .unwrap();
+    let verifier = limited_verifier(16);
     let (app, _) = echo_app(verifier);
     let response = app.oneshot(signed_post(&[b'a'; 16], NOW)).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -469,7 +454,7 @@ fn empty_secret_cannot_build_layer() {
 
 #[test]
 fn secret_reads_from_environment() {
-    // A variable name of this test's own, so no other test sees it.
+    // A variable name used only by this test, so parallel tests cannot change it.
     std::env::set_var("TOWER_HMAC_TEST_SECRET_RULES", "from-env");
     let secret = HmacSecret::from_env_var("TOWER_HMAC_TEST_SECRET_RULES").unwrap();
     assert_eq!(secret.expose_bytes(), b"from-env");

@@ -35,6 +35,16 @@ pub fn verifier() -> HmacVerifier {
         .unwrap()
 }
 
+/// Returns a verifier like [`verifier`] with a body limit of `limit` bytes.
+pub fn limited_verifier(limit: usize) -> HmacVerifier {
+    HmacVerifier::builder()
+        .secret(secret())
+        .clock(ManualClock::new(NOW))
+        .body_limit(limit)
+        .build()
+        .unwrap()
+}
+
 /// Counts how often the handler behind the layer runs.
 #[derive(Clone, Default)]
 pub struct CallCount(Arc<AtomicUsize>);
@@ -49,7 +59,7 @@ impl CallCount {
     }
 }
 
-/// An axum router whose every path echoes the body it received, behind the
+/// Builds an axum router whose every path echoes the body it received, behind the
 /// layer built from `verifier`.
 pub fn echo_app(verifier: HmacVerifier) -> (Router, CallCount) {
     let calls = CallCount::default();
