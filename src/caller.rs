@@ -47,7 +47,7 @@ mod extract {
 
     use super::VerifiedCaller;
 
-    /// Message of the 500 returned when a handler asks for the caller on a
+    /// Message of the 500 returned when a handler extracts the caller on a
     /// route that the layer does not cover, which is a server bug.
     const MISSING_LAYER: &str =
         "VerifiedCaller extractor used on a route without HmacVerifyLayer; add the layer to this route";

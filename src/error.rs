@@ -1,4 +1,4 @@
-//! Why a request was rejected.
+//! Reasons for rejecting a request.
 
 use http::{HeaderName, StatusCode};
 
@@ -97,7 +97,7 @@ pub enum VerifyError {
     /// The replay store could not be reached, so freshness is unknown.
     #[error("replay store failed: {reason}")]
     ReplayStoreUnavailable {
-        /// What the store reported.
+        /// The error message of the store.
         reason: String,
     },
 
@@ -108,7 +108,7 @@ pub enum VerifyError {
     /// The key provider failed, so no key could be looked up.
     #[error("key provider failed: {reason}")]
     KeyProviderUnavailable {
-        /// What the provider reported.
+        /// The error message of the provider.
         reason: String,
     },
 

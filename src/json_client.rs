@@ -33,7 +33,7 @@ pub enum PostJsonError {
     #[error("HTTP request failed: {0}")]
     Request(#[source] reqwest::Error),
 
-    /// The server answered with a status outside 200 to 299.
+    /// The server returned a status outside 200 to 299.
     #[error("{url} returned {status}: {body}")]
     Status {
         /// The URL of the request.

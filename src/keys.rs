@@ -354,12 +354,12 @@ impl KeyRing {
     }
 }
 
-/// Error a [`KeyProvider`] returns when it cannot answer, such as a
+/// Error a [`KeyProvider`] returns when the lookup fails, such as a
 /// database that is down. The request gets 503.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct KeyProviderError {
-    /// What failed, without any secret.
+    /// Description of the failure, without any secret.
     pub reason: String,
 }
 
@@ -382,7 +382,7 @@ pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
 }
 
 /// Lets a caller keep a handle on its provider, for example to refresh a
-/// cache, while the verifier holds another.
+/// cache, while the verifier keeps another.
 impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
     fn lookup<'a>(&'a self, key_id: &'a str) -> LookupFuture<'a> {
         (**self).lookup(key_id)

@@ -64,7 +64,7 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The checks that need no body run now, so a request with bad headers
-        // is answered without reading a byte of its body.
+        // is rejected without reading a byte of its body.
         let checked = match self.verifier.check_headers(request.headers()) {
             Ok(checked) => checked,
             Err(error) => return ResponseFuture::rejected(self.rejection.reject(&error)),

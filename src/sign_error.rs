@@ -1,4 +1,4 @@
-//! Why an outgoing request could not be signed.
+//! Reasons an outgoing request could not be signed.
 
 use crate::BoxError;
 

@@ -9,9 +9,9 @@ use tower_hmac::{HmacVerifier, HmacVerifyLayer, VerifiedCaller};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Longest time a client may take to send a whole request, in seconds. A
-/// client that trickles its body gets 408 after this and the handler never
-/// runs, so slow senders cannot hold connections open forever.
+/// Maximum time for a whole request, in seconds. A client that trickles its
+/// body gets 408 after this and the handler never runs, so slow senders
+/// cannot hold connections open forever.
 pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
 
 #[derive(Debug, Deserialize)]
