@@ -8,7 +8,7 @@ use crate::response::{JsonRejection, Rejection, SharedRejection};
 use crate::{HmacSecret, HmacVerifier, HmacVerify};
 
 /// Layer that verifies the HMAC signature of every request before the inner
-/// service sees it.
+/// service is called.
 ///
 /// See the [crate documentation](crate) for the checks and responses.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! HMAC-SHA256 request signing for server-to-server HTTP, as Tower middleware.
 //!
-//! [`HmacVerifyLayer`] checks that a request comes from a service that holds
+//! [`HmacVerifyLayer`] checks that a request comes from a service that has
 //! the shared secret, that its body was not changed on the way, and that it
 //! is fresh. [`HmacSigner`] produces the headers on the sending side, and
 //! [`HmacSignLayer`] signs every request of a tower based HTTP client.

@@ -53,7 +53,7 @@ pin_project! {
     }
 }
 
-/// What the future needs once the body has been read.
+/// The request parts and inner service kept until the body has been read.
 struct Pending<S> {
     parts: Parts,
     inner: S,
