@@ -25,7 +25,7 @@ fn signed_requests(count: usize) -> Vec<http::Request<Vec<u8>>> {
         .map(|n| {
             let body = format!("{BODY}{n}}}").into_bytes();
             let mut request = http::Request::post("/v1/infer").body(body).unwrap();
-            signer.sign_request(&mut request);
+            signer.sign_request(&mut request).unwrap();
             request
         })
         .collect()

@@ -112,6 +112,61 @@ pub enum VerifyError {
         reason: String,
     },
 
+    /// A request carries the headers of two accepted signature schemes.
+    #[error("request carries headers of more than one signature scheme")]
+    AmbiguousScheme,
+
+    /// A Standard Webhooks `webhook-id` is empty, too long or not visible ASCII.
+    #[error("webhook-id is not 1 to 256 visible ASCII characters")]
+    InvalidMessageId,
+
+    /// `Signature-Input` or `Signature` is not a valid structured-field
+    /// dictionary, or names a component or parameter that cannot be used.
+    #[error("Signature-Input or Signature is malformed or unsupported")]
+    InvalidSignatureInput,
+
+    /// No signature with an accepted label is present.
+    #[error("no signature with an accepted label")]
+    SignatureLabelNotFound,
+
+    /// The signature does not cover a component the policy requires.
+    #[error("signature does not cover the required component {component}")]
+    MissingCoveredComponent {
+        /// The component identifier that is not covered.
+        component: String,
+    },
+
+    /// A covered component is absent from the request, such as a header.
+    #[error("covered component {component} is absent from the request")]
+    MissingSignedComponent {
+        /// The component identifier.
+        component: String,
+    },
+
+    /// The `alg` parameter names another algorithm than the key's.
+    #[error("signature algorithm is not hmac-sha256")]
+    AlgorithmNotAllowed,
+
+    /// The `tag` parameter is not the one the policy requires.
+    #[error("signature tag is not the required one")]
+    TagNotAllowed,
+
+    /// The `expires` parameter is in the past.
+    #[error("signature has expired")]
+    SignatureExpired,
+
+    /// `Content-Digest` is malformed or names no supported algorithm.
+    #[error("Content-Digest is malformed or has no sha-256 or sha-512 digest")]
+    InvalidContentDigest,
+
+    /// The body does not match `Content-Digest`.
+    #[error("body does not match Content-Digest")]
+    ContentDigestMismatch,
+
+    /// The request has a body but the signature does not cover `Content-Digest`.
+    #[error("request has a body but the signature does not cover content-digest")]
+    ContentDigestNotCovered,
+
     /// The body is longer than the configured limit.
     #[error("body is larger than the {limit} byte limit")]
     BodyTooLarge {
@@ -163,6 +218,18 @@ impl VerifyError {
             Self::Replayed => "Request already processed",
             Self::ReplayStoreUnavailable { .. } | Self::ReplayStoreFull => "Replay protection unavailable",
             Self::KeyProviderUnavailable { .. } => "Key lookup unavailable",
+            Self::AmbiguousScheme => "Multiple signature schemes",
+            Self::InvalidMessageId => "Invalid webhook id",
+            Self::InvalidSignatureInput => "Invalid signature input",
+            Self::SignatureLabelNotFound => "Signature label not found",
+            Self::MissingCoveredComponent { .. } => "Required component not signed",
+            Self::MissingSignedComponent { .. } => "Signed component missing",
+            Self::AlgorithmNotAllowed => "Signature algorithm not allowed",
+            Self::TagNotAllowed => "Signature tag not allowed",
+            Self::SignatureExpired => "Signature expired",
+            Self::InvalidContentDigest => "Invalid content digest",
+            Self::ContentDigestMismatch => "Content digest mismatch",
+            Self::ContentDigestNotCovered => "Content digest not signed",
             Self::BodyTooLarge { .. } => "Request body too large",
             Self::BodyRead { .. } => "Failed to read request body",
         }

@@ -86,6 +86,7 @@ pub mod replay;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
 mod response;
+mod scheme;
 mod secret;
 mod service;
 mod sign_error;
@@ -113,13 +114,14 @@ pub use keys::{
 pub use layer::HmacVerifyLayer;
 pub use message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
 pub use response::{JsonRejection, Rejection};
+pub use scheme::{HttpSignatureOptions, HttpSignaturePolicy, Scheme};
 pub use secret::{HmacSecret, SecretError, RECOMMENDED_SECRET_LEN, SECRET_ENV_VAR};
 pub use service::HmacVerify;
 pub use sign_error::SignError;
 pub use sign_future::SignFuture;
 pub use sign_layer::HmacSignLayer;
 pub use sign_service::HmacSign;
-pub use signer::{HmacSigner, SignedHeaders};
+pub use signer::{HmacSigner, SignedHeaders, SigningScheme};
 pub use timestamp::{check_window, parse_unix_seconds};
 pub use verifier::{
     BuildError, HmacVerifier, HmacVerifierBuilder, DEFAULT_BODY_LIMIT, DEFAULT_WINDOW_SECONDS, MAX_NONCE_LEN,

@@ -129,6 +129,22 @@ mod tests {
             VerifyError::KeyProviderUnavailable {
                 reason: "down".into(),
             },
+            VerifyError::AmbiguousScheme,
+            VerifyError::InvalidMessageId,
+            VerifyError::InvalidSignatureInput,
+            VerifyError::SignatureLabelNotFound,
+            VerifyError::MissingCoveredComponent {
+                component: "@path".into(),
+            },
+            VerifyError::MissingSignedComponent {
+                component: "date".into(),
+            },
+            VerifyError::AlgorithmNotAllowed,
+            VerifyError::TagNotAllowed,
+            VerifyError::SignatureExpired,
+            VerifyError::InvalidContentDigest,
+            VerifyError::ContentDigestMismatch,
+            VerifyError::ContentDigestNotCovered,
             VerifyError::BodyTooLarge { limit: 1 },
             VerifyError::BodyRead {
                 reason: "reset".into(),

@@ -26,6 +26,10 @@ pub enum SecretError {
         name: String,
     },
 
+    /// A Standard Webhooks secret is not `whsec_` followed by base64.
+    #[error("the secret is not valid base64 after the whsec_ prefix; copy it again from the sender")]
+    InvalidBase64,
+
     /// The environment variable is set but its value is not valid Unicode.
     #[error("environment variable {name} is not valid Unicode")]
     NotUnicode {
@@ -65,6 +69,22 @@ impl HmacSecret {
     /// Returns [`SecretError::Empty`] for an empty string.
     pub fn from_utf8(secret: &str) -> Result<Self, SecretError> {
         Self::from_bytes(secret.as_bytes())
+    }
+
+    /// Creates a secret from a Standard Webhooks secret: `whsec_` followed
+    /// by the base64 of the key bytes. The prefix is optional.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SecretError::InvalidBase64`] when the rest is not base64,
+    /// and [`SecretError::Empty`] when it decodes to no bytes.
+    pub fn from_standard_webhooks(secret: &str) -> Result<Self, SecretError> {
+        use base64::Engine as _;
+        let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| SecretError::InvalidBase64)?;
+        Self::from_bytes(bytes)
     }
 
     /// Reads the secret from the `HMAC_SECRET_KEY` environment variable.
@@ -155,6 +175,20 @@ mod tests {
         let second = HmacSecret::generate();
         assert_eq!(first.len(), 32);
         assert_ne!(first.expose_bytes(), second.expose_bytes());
+    }
+
+    #[test]
+    fn standard_webhooks_secret_decodes() {
+        let secret = HmacSecret::from_standard_webhooks("whsec_aGVsbG8=").unwrap();
+        assert_eq!(secret.expose_bytes(), b"hello");
+        assert_eq!(
+            HmacSecret::from_standard_webhooks("whsec_not base64").unwrap_err(),
+            SecretError::InvalidBase64
+        );
+        assert_eq!(
+            HmacSecret::from_standard_webhooks("whsec_").unwrap_err(),
+            SecretError::Empty
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The checks that need no body run now, so a request with bad headers
         // is rejected without reading a byte of its body.
-        let checked = match self.verifier.check_headers(request.headers()) {
+        let checked = match self
+            .verifier
+            .check_headers(request.method(), request.uri(), request.headers())
+        {
             Ok(checked) => checked,
             Err(error) => return ResponseFuture::rejected(self.rejection.reject(&error)),
         };

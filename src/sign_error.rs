@@ -18,6 +18,13 @@ pub enum SignError {
     #[error("failed to read the request body for signing")]
     BodyRead(#[source] BoxError),
 
+    /// An RFC 9421 component cannot be signed.
+    #[error("cannot sign the request: {reason}; check HttpSignatureOptions::components")]
+    Component {
+        /// What is wrong, without any secret.
+        reason: String,
+    },
+
     /// The body is a stream, which cannot be signed without reading it first.
     #[error("request body is a stream and cannot be signed; build the request with an in-memory body (bytes, a string or JSON)")]
     StreamingBody,

@@ -118,7 +118,10 @@ where
                         Ok(collected) => collected.to_bytes(),
                         Err(error) => return Poll::Ready(Err(classify(error, pending.limit).into())),
                     };
-                    let future = pending.send(body);
+                    let future = match pending.send(body) {
+                        Ok(future) => future,
+                        Err(error) => return Poll::Ready(Err(error.into())),
+                    };
                     state.set(State::Calling { future });
                 }
                 StateProjection::Calling { future } => {
@@ -132,18 +135,20 @@ where
 impl<S: Service<Request<Full<Bytes>>>> Pending<S> {
     /// Signs `body`, puts the headers and a matching `Content-Length` on the
     /// request and calls the inner service with exactly those bytes.
-    fn send(mut self, body: Bytes) -> S::Future {
+    fn send(mut self, body: Bytes) -> Result<S::Future, SignError> {
         let headers = &mut self.parts.headers;
-        self.signer.sign(&body).apply(headers);
         // The body is now a known length, so a chunked encoding or a stale
         // length from the original request would misframe it on the wire.
+        // This comes before signing because RFC 9421 may cover the length.
         headers.remove(TRANSFER_ENCODING);
         if !body.is_empty() || headers.contains_key(CONTENT_LENGTH) {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
+        self.signer
+            .sign_parts(&self.parts.method, &self.parts.uri, headers, &body)?;
 
         let request = Request::from_parts(self.parts, Full::new(body));
-        self.inner.call(request)
+        Ok(self.inner.call(request))
     }
 }
 

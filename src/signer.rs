@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use http::{HeaderMap, HeaderValue, Request};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 
 use crate::clock::{Clock, SystemClock};
 use crate::keys::is_valid_key_id;
 use crate::message::MessagePrefix;
+use crate::scheme::httpsig::{self, ComponentError};
+use crate::scheme::webhooks;
 use crate::verifier::MIN_NONCE_LEN;
-use crate::{HeaderNames, HmacSecret, KeyRingError, SecretError};
+use crate::{HeaderNames, HmacSecret, HttpSignatureOptions, KeyRingError, SecretError, SignError};
 
 /// Length of the nonces the signer generates, in characters.
 const GENERATED_NONCE_LEN: usize = 32;
@@ -41,6 +43,25 @@ pub struct HmacSigner {
     headers: HeaderNames,
     clock: Arc<dyn Clock>,
     nonce: bool,
+    scheme: SigningScheme,
+}
+
+/// The signature scheme an [`HmacSigner`] writes in
+/// [`HmacSigner::sign_parts`] and everything built on it: the request
+/// signing layer and the reqwest helpers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SigningScheme {
+    /// `X-HMAC-Timestamp` and `X-HMAC-Signature` (and the key id and nonce
+    /// headers when configured).
+    #[default]
+    Default,
+    /// Standard Webhooks: a new `webhook-id` per request, `webhook-timestamp`
+    /// and `webhook-signature`.
+    StandardWebhooks,
+    /// RFC 9421 `Signature-Input` and `Signature`, with `Content-Digest`
+    /// for a non-empty body. The signer's key id is sent as `keyid`.
+    HttpSignatures(HttpSignatureOptions),
 }
 
 /// Header values produced by [`HmacSigner`] for one body.
@@ -111,6 +132,7 @@ impl HmacSigner {
             headers: HeaderNames::default(),
             clock: Arc::new(SystemClock),
             nonce: false,
+            scheme: SigningScheme::Default,
         }
     }
 
@@ -183,11 +205,82 @@ impl HmacSigner {
         }
     }
 
-    /// Signs a request whose body is in memory and adds the headers to it.
-    pub fn sign_request<B: AsRef<[u8]>>(&self, request: &mut Request<B>) -> SignedHeaders {
-        let signed = self.sign(request.body().as_ref());
-        signed.apply(request.headers_mut());
-        signed
+    /// Selects the scheme that [`HmacSigner::sign_parts`] writes. The
+    /// default is [`SigningScheme::Default`].
+    pub fn scheme(mut self, scheme: SigningScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// Signs a request whose body is in memory with the configured scheme
+    /// and adds the headers to it.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`HmacSigner::sign_parts`].
+    pub fn sign_request<B: AsRef<[u8]>>(&self, request: &mut Request<B>) -> Result<(), SignError> {
+        // The headers are signed on a copy because the request cannot lend
+        // its body and its headers mutably at the same time.
+        let mut headers = request.headers().clone();
+        self.sign_parts(
+            request.method(),
+            request.uri(),
+            &mut headers,
+            request.body().as_ref(),
+        )?;
+        *request.headers_mut() = headers;
+        Ok(())
+    }
+
+    /// Signs a request given by its method, URI, headers and body with the
+    /// configured scheme, and writes the signature headers into `headers`.
+    ///
+    /// Only RFC 9421 reads the method, the URI and the other headers; the
+    /// other schemes sign the body alone.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`SignError::Component`] when an RFC 9421 component cannot be
+    /// taken from the request, such as a covered header that is absent.
+    pub fn sign_parts(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &mut HeaderMap,
+        body: &[u8],
+    ) -> Result<(), SignError> {
+        let now = self.clock.now_unix();
+        match &self.scheme {
+            SigningScheme::Default => {
+                self.sign_at(now, body).apply(headers);
+            }
+            SigningScheme::StandardWebhooks => {
+                let id = webhooks::generate_id();
+                let timestamp = now.to_string();
+                let signature = webhooks::sign(&self.secret, &id, &timestamp, body);
+                headers.insert(webhooks::WEBHOOK_ID, ascii_value(&id));
+                headers.insert(webhooks::WEBHOOK_TIMESTAMP, ascii_value(&timestamp));
+                headers.insert(webhooks::WEBHOOK_SIGNATURE, ascii_value(&signature));
+            }
+            SigningScheme::HttpSignatures(options) => {
+                let key_id = self.key_id.as_ref().and_then(|value| value.to_str().ok());
+                let signing = httpsig::SigningKey {
+                    secret: &self.secret,
+                    key_id,
+                    options,
+                    now,
+                };
+                httpsig::sign_request(signing, method, uri, headers, body).map_err(|error| match error {
+                    ComponentError::Invalid => SignError::Component {
+                        reason: "a component or parameter is invalid or unsupported".to_owned(),
+                    },
+                    ComponentError::Missing(component) => SignError::Component {
+                        reason: format!("the request has no {component}"),
+                    },
+                })?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use hmac::Mac;
-use http::{HeaderMap, HeaderValue, Method, Request};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use http_body_util::Full;
 
 use crate::body::read_limited;
@@ -14,6 +14,10 @@ use crate::headers::{required_value, single_value};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
 use crate::message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
+use crate::scheme::digest::BodyDigest;
+use crate::scheme::httpsig::{self, CheckedHttpSignature, RequestHead};
+use crate::scheme::webhooks::{self, WebhookHeaders};
+use crate::scheme::Scheme;
 use crate::timestamp::{check_window, parse_unix_seconds};
 use crate::{BoxError, HeaderNames, HmacSecret, SecretError, VerifiedCaller, VerifyError};
 
@@ -38,6 +42,10 @@ pub enum BuildError {
     #[error("no HMAC key configured; call secret, key_ring or key_provider")]
     NoKeys,
 
+    /// The list of accepted schemes is empty.
+    #[error("no signature scheme accepted; pass at least one to schemes")]
+    NoSchemes,
+
     /// The key ring has no keys.
     #[error("the key ring is empty; add at least one secret")]
     EmptyKeyRing,
@@ -57,6 +65,7 @@ struct VerifierConfig {
     clock: Arc<dyn Clock>,
     require_nonce: bool,
     replay: Option<ReplayProtection>,
+    schemes: Vec<Scheme>,
 }
 
 /// Checks HMAC-signed requests against a key ring.
@@ -107,6 +116,7 @@ impl fmt::Debug for HmacVerifier {
             .field("clock", &config.clock)
             .field("require_nonce", &config.require_nonce)
             .field("replay", &config.replay)
+            .field("schemes", &config.schemes)
             .finish()
     }
 }
@@ -122,6 +132,7 @@ pub struct HmacVerifierBuilder {
     clock: Arc<dyn Clock>,
     require_nonce: bool,
     replay: Option<ReplayProtection>,
+    schemes: Vec<Scheme>,
 }
 
 impl Default for HmacVerifierBuilder {
@@ -134,6 +145,7 @@ impl Default for HmacVerifierBuilder {
             clock: Arc::new(SystemClock),
             require_nonce: false,
             replay: None,
+            schemes: vec![Scheme::Default],
         }
     }
 }
@@ -192,6 +204,19 @@ impl HmacVerifierBuilder {
         self
     }
 
+    /// Accepts only `scheme`. The default is [`Scheme::Default`].
+    pub fn scheme(self, scheme: Scheme) -> Self {
+        self.schemes(vec![scheme])
+    }
+
+    /// Accepts each of `schemes`, for example the default scheme and RFC 9421
+    /// during a migration. Each request is verified by the one scheme whose
+    /// headers it carries; a request with the headers of two is rejected.
+    pub fn schemes(mut self, schemes: Vec<Scheme>) -> Self {
+        self.schemes = schemes;
+        self
+    }
+
     /// Turns on replay protection.
     pub fn replay_protection(mut self, replay: ReplayProtection) -> Self {
         self.replay = Some(replay);
@@ -208,6 +233,9 @@ impl HmacVerifierBuilder {
     /// never start in a state where every request passes or none can.
     pub fn build(self) -> Result<HmacVerifier, BuildError> {
         let keys = self.keys.ok_or(BuildError::NoKeys)?;
+        if self.schemes.is_empty() {
+            return Err(BuildError::NoSchemes);
+        }
         if let KeySource::Ring(ring) = &keys {
             if ring.is_empty() {
                 return Err(BuildError::EmptyKeyRing);
@@ -224,6 +252,7 @@ impl HmacVerifierBuilder {
                 clock: self.clock,
                 require_nonce: self.require_nonce,
                 replay: self.replay,
+                schemes: self.schemes,
             }),
         })
     }
@@ -247,29 +276,69 @@ fn warn_about_weak_secrets(ring: &KeyRing) {
 
 /// Header values that passed the checks that need no body and no key.
 #[derive(Debug, Clone)]
-pub(crate) struct CheckedHeaders {
-    timestamp: HeaderValue,
-    signature: [u8; SIGNATURE_LEN],
-    key_id: Option<HeaderValue>,
-    nonce: Option<HeaderValue>,
+pub(crate) enum CheckedHeaders {
+    /// The default `X-HMAC-*` scheme.
+    Default {
+        timestamp: HeaderValue,
+        signature: [u8; SIGNATURE_LEN],
+        key_id: Option<HeaderValue>,
+        nonce: Option<HeaderValue>,
+    },
+    /// Standard Webhooks, verified with the key `key_id` (or the default key).
+    Webhooks {
+        headers: WebhookHeaders,
+        key_id: Option<String>,
+    },
+    /// RFC 9421, with the policy's content digest requirement.
+    HttpSignature {
+        checked: CheckedHttpSignature,
+        require_content_digest: bool,
+    },
 }
 
-/// MACs being computed over the body for every active secret of the key.
+/// MACs being computed for every active secret of the key, and the body
+/// digest when `Content-Digest` was sent.
 pub(crate) struct PendingMacs {
     entry: Option<Arc<KeyEntry>>,
     macs: Vec<(usize, HmacSha256)>,
-    signature: [u8; SIGNATURE_LEN],
-    /// The nonce when the nonce option is on, else the signature in hex.
+    /// Whether the body is part of the MAC input. RFC 9421 signs the body
+    /// through `Content-Digest` instead.
+    body_signed: bool,
+    /// The signatures sent; the request verifies when any of them matches.
+    signatures: Vec<[u8; SIGNATURE_LEN]>,
+    digest: Option<BodyDigest>,
+    /// Whether a non-empty body must be covered by a signed `Content-Digest`.
+    body_needs_digest: bool,
+    body_seen: bool,
+    /// The id replay protection records: `s:<signature>`, `n:<nonce>` or
+    /// `w:<webhook-id>`.
     replay_id: String,
 }
 
 impl PendingMacs {
-    /// Feeds one body chunk to every MAC.
+    /// Feeds one body chunk to every MAC and to the digest.
     pub(crate) fn update(&mut self, chunk: &[u8]) {
-        for (_, mac) in &mut self.macs {
-            mac.update(chunk);
+        if self.body_signed {
+            for (_, mac) in &mut self.macs {
+                mac.update(chunk);
+            }
         }
+        if let Some(digest) = &mut self.digest {
+            digest.update(chunk);
+        }
+        self.body_seen |= !chunk.is_empty();
     }
+}
+
+/// Starts one MAC per secret with `start`, keeping each secret's index.
+fn start_each(
+    secrets: &[(usize, &HmacSecret)],
+    start: impl Fn(&HmacSecret) -> HmacSha256,
+) -> Vec<(usize, HmacSha256)> {
+    secrets
+        .iter()
+        .map(|(index, secret)| (*index, start(secret)))
+        .collect()
 }
 
 /// Trims surrounding spaces and tabs from a header value already checked to
@@ -325,9 +394,59 @@ impl HmacVerifier {
         &self.config.headers
     }
 
-    /// Checks everything that needs neither the body nor the key: header
-    /// presence and syntax, then the timestamp window.
-    pub(crate) fn check_headers(&self, headers: &HeaderMap) -> Result<CheckedHeaders, VerifyError> {
+    /// Checks everything that needs neither the body nor the key: which
+    /// scheme applies, header presence and syntax, then the timestamp window.
+    pub(crate) fn check_headers(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<CheckedHeaders, VerifyError> {
+        let config = &*self.config;
+        let mut chosen = None;
+        for scheme in &config.schemes {
+            if !scheme.is_present(headers, &config.headers) {
+                continue;
+            }
+            if chosen.is_some() {
+                return Err(VerifyError::AmbiguousScheme);
+            }
+            chosen = Some(scheme);
+        }
+        // With no scheme's headers present, the first scheme reports what
+        // is missing.
+        let scheme = chosen.unwrap_or(&config.schemes[0]);
+        let now = config.clock.now_unix();
+
+        match scheme {
+            Scheme::Default => self.check_default_headers(headers),
+            Scheme::StandardWebhooks { key_id } => {
+                let parsed = webhooks::parse_headers(headers)?;
+                let key_id = key_id
+                    .clone()
+                    .or_else(|| self.default_key_id().map(str::to_owned));
+                let key_id = key_id.ok_or(VerifyError::MissingKeyId)?;
+                check_window(parsed.timestamp, now, config.window_seconds)?;
+                Ok(CheckedHeaders::Webhooks {
+                    headers: parsed,
+                    key_id: Some(key_id),
+                })
+            }
+            Scheme::HttpSignatures(policy) => {
+                let head = RequestHead { method, uri, headers };
+                let checked = httpsig::check_request(head, policy, now, config.window_seconds)?;
+                if checked.key_id.is_none() && self.default_key_id().is_none() {
+                    return Err(VerifyError::MissingKeyId);
+                }
+                Ok(CheckedHeaders::HttpSignature {
+                    checked,
+                    require_content_digest: policy.require_content_digest,
+                })
+            }
+        }
+    }
+
+    fn check_default_headers(&self, headers: &HeaderMap) -> Result<CheckedHeaders, VerifyError> {
         let config = &*self.config;
         let names = &config.headers;
 
@@ -353,7 +472,7 @@ impl HmacVerifier {
 
         check_window(timestamp, config.clock.now_unix(), config.window_seconds)?;
 
-        Ok(CheckedHeaders {
+        Ok(CheckedHeaders::Default {
             timestamp: first_value(headers, &names.timestamp),
             signature,
             key_id,
@@ -379,12 +498,16 @@ impl HmacVerifier {
     }
 
     /// Looks the key up and starts one MAC per active secret, each already
-    /// fed with the message prefix.
+    /// fed with what the scheme signs before the body.
     pub(crate) async fn start_macs(&self, checked: &CheckedHeaders) -> Result<PendingMacs, VerifyError> {
-        let key_id = match &checked.key_id {
-            Some(value) => header_text(value),
-            None => self.default_key_id().unwrap_or_default(),
+        let requested_key_id = match checked {
+            CheckedHeaders::Default { key_id, .. } => key_id.as_ref().map(header_text),
+            CheckedHeaders::Webhooks { key_id, .. } => key_id.as_deref(),
+            CheckedHeaders::HttpSignature { checked, .. } => checked.key_id.as_deref(),
         };
+        let key_id = requested_key_id
+            .or_else(|| self.default_key_id())
+            .unwrap_or_default();
         let entry = match &self.config.keys {
             KeySource::Ring(ring) => ring.get(key_id).cloned(),
             KeySource::Provider(provider) => provider
@@ -393,33 +516,81 @@ impl HmacVerifier {
                 .map_err(|error| VerifyError::KeyProviderUnavailable { reason: error.reason })?,
         };
 
-        let prefix = match &checked.nonce {
-            Some(nonce) => MessagePrefix::with_nonce(header_text(&checked.timestamp), header_text(nonce)),
-            None => MessagePrefix::new(header_text(&checked.timestamp)),
-        };
         let now = self.config.clock.now_unix();
-        let mut macs: Vec<(usize, HmacSha256)> = match &entry {
+        let mut secrets: Vec<(usize, &HmacSecret)> = match &entry {
             Some(entry) => entry
                 .versions()
                 .iter()
                 .enumerate()
                 .filter(|(_, version)| version.is_active(now))
-                .map(|(index, version)| (index, prefix.start_mac(version.secret())))
+                .map(|(index, version)| (index, version.secret()))
                 .collect(),
             None => Vec::new(),
         };
-        if macs.is_empty() {
+        if secrets.is_empty() {
             // An unknown id, or a key whose secrets have all expired, still
             // costs one MAC so that timing does not tell them apart.
-            macs.push((usize::MAX, prefix.start_mac(decoy_secret())));
+            secrets.push((usize::MAX, decoy_secret()));
         }
 
-        Ok(PendingMacs {
-            entry,
-            macs,
-            signature: checked.signature,
-            replay_id: replay_id(checked),
-        })
+        let pending = match checked {
+            CheckedHeaders::Default {
+                timestamp,
+                signature,
+                nonce,
+                ..
+            } => {
+                let prefix = match nonce {
+                    Some(nonce) => MessagePrefix::with_nonce(header_text(timestamp), header_text(nonce)),
+                    None => MessagePrefix::new(header_text(timestamp)),
+                };
+                let replay_id = match nonce {
+                    Some(nonce) => format!("n:{}", header_text(nonce)),
+                    None => format!("s:{}", hex::encode(signature)),
+                };
+                PendingMacs {
+                    entry: None,
+                    macs: start_each(&secrets, |secret| prefix.start_mac(secret)),
+                    body_signed: true,
+                    signatures: vec![*signature],
+                    digest: None,
+                    body_needs_digest: false,
+                    body_seen: false,
+                    replay_id,
+                }
+            }
+            CheckedHeaders::Webhooks { headers, .. } => PendingMacs {
+                entry: None,
+                macs: start_each(&secrets, |secret| {
+                    webhooks::start_mac(secret, &headers.id, &headers.timestamp_text)
+                }),
+                body_signed: true,
+                signatures: headers.signatures.clone(),
+                digest: None,
+                body_needs_digest: false,
+                body_seen: false,
+                replay_id: format!("w:{}", headers.id),
+            },
+            CheckedHeaders::HttpSignature {
+                checked,
+                require_content_digest,
+            } => PendingMacs {
+                entry: None,
+                macs: start_each(&secrets, |secret| {
+                    let mut mac = HmacSha256::new_from_slice(secret.expose_bytes())
+                        .expect("HMAC-SHA256 accepts keys of any length");
+                    mac.update(&checked.base);
+                    mac
+                }),
+                body_signed: false,
+                signatures: vec![checked.signature],
+                digest: checked.digest.clone().map(BodyDigest::new),
+                body_needs_digest: *require_content_digest && !checked.content_digest_covered,
+                body_seen: false,
+                replay_id: checked.replay_id.clone(),
+            },
+        };
+        Ok(PendingMacs { entry, ..pending })
     }
 
     /// Compares the finished MACs with the signature in constant time, then
@@ -432,9 +603,12 @@ impl HmacVerifier {
     ) -> Result<VerifiedCaller, VerifyError> {
         let mut matched = None;
         for (index, mac) in pending.macs {
-            // Every MAC is finished, so the work does not depend on which
-            // secret of a rotation matches.
-            if mac.verify_slice(&pending.signature).is_ok() && index != usize::MAX {
+            // Every MAC is compared with every signature, so the work does
+            // not depend on which secret of a rotation matches.
+            let matches = pending.signatures.iter().fold(false, |found, signature| {
+                mac.clone().verify_slice(signature).is_ok() | found
+            });
+            if matches && index != usize::MAX {
                 matched = matched.or(Some(index));
             }
         }
@@ -446,6 +620,14 @@ impl HmacVerifier {
             return Err(VerifyError::SignatureMismatch);
         };
         let caller = VerifiedCaller::new(entry.key_id_arc(), entry.versions()[index].label().into());
+
+        // The signature holds, so the body is checked against what it signed.
+        if pending.body_needs_digest && pending.body_seen {
+            return Err(VerifyError::ContentDigestNotCovered);
+        }
+        if let Some(digest) = pending.digest {
+            digest.finish()?;
+        }
 
         if !entry.allows(method, path) {
             return Err(VerifyError::EndpointNotAllowed {
@@ -486,7 +668,7 @@ impl HmacVerifier {
     ///
     /// Returns the [`VerifyError`] of the first check that fails.
     pub async fn verify<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Result<VerifiedCaller, VerifyError> {
-        let checked = self.check_headers(request.headers())?;
+        let checked = self.check_headers(request.method(), request.uri(), request.headers())?;
         let body = request.body().as_ref();
         if body.len() > self.config.body_limit {
             return Err(VerifyError::BodyTooLarge {
@@ -522,17 +704,6 @@ impl HmacVerifier {
         let caller = self.finish(pending, &parts.method, parts.uri.path()).await?;
         parts.extensions.insert(caller);
         Ok(Request::from_parts(parts, Full::new(bytes)))
-    }
-}
-
-/// Returns the id under which replay protection records a request: the
-/// nonce when the nonce option is on, so a nonce is accepted once per key id
-/// whatever the body, else the signature. The `n:` and `s:` tags keep the
-/// two kinds apart when verifiers with different settings share a store.
-fn replay_id(checked: &CheckedHeaders) -> String {
-    match &checked.nonce {
-        Some(nonce) => format!("n:{}", header_text(nonce)),
-        None => format!("s:{}", hex::encode(checked.signature)),
     }
 }
 

@@ -68,7 +68,7 @@ fn request(secret_text: &str, key_id: Option<&str>, path: &str, body: &'static [
         signer = signer.key_id(key_id).unwrap();
     }
     let mut request = Request::post(path).body(body).unwrap();
-    signer.sign_request(&mut request);
+    signer.sign_request(&mut request).unwrap();
     request.map(Body::from)
 }
 

@@ -45,7 +45,7 @@ fn signed(secret_text: &str, key_id: &str) -> Request<Body> {
         .key_id(key_id)
         .unwrap();
     let mut request = Request::post("/v1/infer").body(&b"{}"[..]).unwrap();
-    signer.sign_request(&mut request);
+    signer.sign_request(&mut request).unwrap();
     request.map(Body::from)
 }
 

@@ -18,7 +18,7 @@ fn verify(secret: &HmacSecret, now: i64, request: &Request<Vec<u8>>) -> Result<(
 fn signed_request(secret: &HmacSecret, timestamp: i64, body: &[u8]) -> Request<Vec<u8>> {
     let signer = HmacSigner::new(secret.clone()).clock(ManualClock::new(timestamp));
     let mut request = Request::post("/v1/infer").body(body.to_vec()).unwrap();
-    signer.sign_request(&mut request);
+    signer.sign_request(&mut request).unwrap();
     request
 }
 
