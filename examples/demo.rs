@@ -3,23 +3,30 @@
 //!
 //! ```text
 //! cargo run --example demo
+//! cargo run --example demo -- --scheme rfc9421
 //! ```
 //!
-//! Exits with status 1 when any response differs from what is expected.
+//! `--scheme` (or `HMAC_SCHEME`) is one of `default`, `standard-webhooks`,
+//! `rfc9421` and `migration`. Exits with status 1 when any response differs
+//! from what is expected.
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/schemes.rs"]
+mod schemes;
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use schemes::ExampleScheme;
 use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
-use tower_hmac::Clock as _;
-use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier, SystemClock};
+use tower_hmac::{Clock as _, HmacSecret, HmacSigner, HmacVerifier, ManualClock, SigningScheme, SystemClock};
 
 /// Body limit of the demo server, small so the oversized case is quick.
 const BODY_LIMIT: usize = 64 * 1024;
@@ -29,16 +36,24 @@ struct Case {
     name: &'static str,
     method: Method,
     path: &'static str,
-    headers: Vec<(&'static str, String)>,
+    headers: HeaderMap,
     body: Vec<u8>,
     expected: StatusCode,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let scheme = match ExampleScheme::from_args_or_env() {
+        Ok(scheme) => scheme,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let secret = HmacSecret::generate();
     let verifier = HmacVerifier::builder()
         .secret(secret.clone())
+        .schemes(scheme.accepted())
         .body_limit(BODY_LIMIT)
         .replay_protection(ReplayProtection::new(MemoryReplayStore::new(1_000)))
         .build()
@@ -53,23 +68,20 @@ async fn main() -> ExitCode {
     };
     let address = listener.local_addr().expect("a bound listener has an address");
     tokio::spawn(async move { axum::serve(listener, app::router(verifier)).await });
-    println!("demo server listening on http://{address}\n");
+    println!("demo server listening on http://{address} with scheme {scheme:?}\n");
 
-    let cases = build_cases(&secret);
+    let cases = build_cases(&Signers::new(&secret, scheme, address), scheme);
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut failures = 0;
 
-    println!("{:<34} {:>8} {:>8}  response body", "case", "expected", "actual");
+    println!("{:<40} {:>8} {:>8}  response body", "case", "expected", "actual");
     for case in cases {
-        let mut builder = Request::builder()
+        let mut request = Request::builder()
             .method(case.method.clone())
-            .uri(format!("http://{address}{}", case.path));
-        for (name, value) in &case.headers {
-            builder = builder.header(*name, value);
-        }
-        let request = builder
+            .uri(format!("http://{address}{}", case.path))
             .body(Full::new(Bytes::from(case.body)))
             .expect("demo requests are well formed");
+        *request.headers_mut() = case.headers;
 
         let (status, body) = match client.request(request).await {
             Ok(response) => {
@@ -89,7 +101,7 @@ async fn main() -> ExitCode {
         }
         let actual = status.map_or_else(|| "error".to_owned(), |s| s.as_u16().to_string());
         println!(
-            "{:<34} {:>8} {:>8}  {}{}",
+            "{:<40} {:>8} {:>8}  {}{}",
             case.name,
             case.expected.as_u16(),
             actual,
@@ -108,123 +120,224 @@ async fn main() -> ExitCode {
     }
 }
 
-fn build_cases(secret: &HmacSecret) -> Vec<Case> {
-    let signer = HmacSigner::new(secret.clone());
-    let wrong_signer = HmacSigner::new(HmacSecret::generate());
-    let now = SystemClock.now_unix();
+/// The clients of the demo: the real one, one with another secret, and two
+/// whose clocks are two minutes off.
+struct Signers {
+    valid: HmacSigner,
+    wrong_secret: HmacSigner,
+    stale: HmacSigner,
+    future: HmacSigner,
+    address: SocketAddr,
+}
+
+impl Signers {
+    fn new(secret: &HmacSecret, scheme: ExampleScheme, address: SocketAddr) -> Self {
+        let now = SystemClock.now_unix();
+        let signer = |secret: &HmacSecret, clock: Option<i64>| {
+            let signer = HmacSigner::new(secret.clone()).scheme(scheme.signing());
+            match clock {
+                Some(unix_seconds) => signer.clock(ManualClock::new(unix_seconds)),
+                None => signer,
+            }
+        };
+        Self {
+            valid: signer(secret, None),
+            wrong_secret: signer(&HmacSecret::generate(), None),
+            stale: signer(secret, Some(now - 120)),
+            future: signer(secret, Some(now + 120)),
+            address,
+        }
+    }
+
+    /// Returns the headers `signer` sends for `body` to `path`, including a
+    /// JSON content type.
+    fn headers(&self, signer: &HmacSigner, method: &Method, path: &str, body: &[u8]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let uri: Uri = format!("http://{}{path}", self.address)
+            .parse()
+            .expect("demo URIs are valid");
+        signer
+            .sign_parts(method, &uri, &mut headers, body)
+            .expect("demo requests can be signed");
+        headers
+    }
+}
+
+fn case(
+    name: &'static str,
+    method: Method,
+    path: &'static str,
+    headers: HeaderMap,
+    body: &[u8],
+    expected: StatusCode,
+) -> Case {
+    Case {
+        name,
+        method,
+        path,
+        headers,
+        body: body.to_vec(),
+        expected,
+    }
+}
+
+fn build_cases(signers: &Signers, scheme: ExampleScheme) -> Vec<Case> {
     let json = br#"{"text":"hello from the demo"}"#.to_vec();
+    let post = Method::POST;
+    let infer = "/v1/infer";
+    let headers = |signer: &HmacSigner, body: &[u8]| signers.headers(signer, &post, infer, body);
 
-    let valid = signer.sign(&json);
-    let wrong = wrong_signer.sign(&json);
-    let stale = signer.sign_at(now - 120, &json);
-    let future = signer.sign_at(now + 120, &json);
-    let oversized_body = format!(r#"{{"text":"{}"}}"#, "x".repeat(BODY_LIMIT)).into_bytes();
-    let oversized = signer.sign(&oversized_body);
-    let empty = signer.sign(b"");
-
-    let headers = |signed: &tower_hmac::SignedHeaders| {
-        vec![
-            ("content-type", "application/json".to_owned()),
-            ("x-hmac-timestamp", signed.timestamp().to_owned()),
-            ("x-hmac-signature", signed.signature().to_owned()),
-        ]
-    };
-    let mut duplicated = headers(&valid);
-    duplicated.push(("x-hmac-signature", valid.signature().to_owned()));
-
+    let valid = headers(&signers.valid, &json);
     let mut tampered = json.clone();
     tampered[10] ^= 0x01;
+    let oversized_body = format!(r#"{{"text":"{}"}}"#, "x".repeat(BODY_LIMIT)).into_bytes();
+    let mut unsigned = HeaderMap::new();
+    unsigned.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
 
-    vec![
-        Case {
-            name: "valid signed POST",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&valid),
-            body: json.clone(),
-            expected: StatusCode::OK,
-        },
-        Case {
-            name: "replayed request (same copy)",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&valid),
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "tampered body",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&valid),
-            body: tampered,
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "wrong secret",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&wrong),
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "stale timestamp (-120 s)",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&stale),
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "future timestamp (+120 s)",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&future),
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "missing headers",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: vec![("content-type", "application/json".to_owned())],
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "duplicate signature header",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: duplicated,
-            body: json.clone(),
-            expected: StatusCode::UNAUTHORIZED,
-        },
-        Case {
-            name: "oversized body (limit + 14 bytes)",
-            method: Method::POST,
-            path: "/v1/infer",
-            headers: headers(&oversized),
-            body: oversized_body,
-            expected: StatusCode::PAYLOAD_TOO_LARGE,
-        },
-        Case {
-            name: "empty-body GET, signed",
-            method: Method::GET,
-            path: "/v1/status",
-            headers: headers(&empty)[1..].to_vec(),
-            body: Vec::new(),
-            expected: StatusCode::OK,
-        },
-        Case {
-            name: "open health check, unsigned",
-            method: Method::GET,
-            path: "/healthz",
-            headers: Vec::new(),
-            body: Vec::new(),
-            expected: StatusCode::OK,
-        },
-    ]
+    let mut cases = vec![
+        case(
+            "valid signed POST",
+            post.clone(),
+            infer,
+            valid.clone(),
+            &json,
+            StatusCode::OK,
+        ),
+        case(
+            "replayed request (same copy)",
+            post.clone(),
+            infer,
+            valid.clone(),
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            "tampered body",
+            post.clone(),
+            infer,
+            headers(&signers.valid, &json),
+            &tampered,
+            StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            "wrong secret",
+            post.clone(),
+            infer,
+            headers(&signers.wrong_secret, &json),
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            "stale timestamp (-120 s)",
+            post.clone(),
+            infer,
+            headers(&signers.stale, &json),
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            "future timestamp (+120 s)",
+            post.clone(),
+            infer,
+            headers(&signers.future, &json),
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            "missing headers",
+            post.clone(),
+            infer,
+            unsigned.clone(),
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ];
+
+    // Each scheme has its own way for a request to be signed twice over.
+    match scheme.signing() {
+        SigningScheme::HttpSignatures(_) => {
+            let for_status = signers.headers(&signers.valid, &post, "/v1/status", &json);
+            cases.push(case(
+                "signed for another path",
+                post.clone(),
+                infer,
+                for_status,
+                &json,
+                StatusCode::UNAUTHORIZED,
+            ));
+        }
+        _ => {
+            let mut duplicated = headers(&signers.valid, &json);
+            let name = match scheme {
+                ExampleScheme::StandardWebhooks => "webhook-signature",
+                _ => "x-hmac-signature",
+            };
+            let copy = duplicated[name].clone();
+            duplicated.append(name, copy);
+            cases.push(case(
+                "duplicate signature header",
+                post.clone(),
+                infer,
+                duplicated,
+                &json,
+                StatusCode::UNAUTHORIZED,
+            ));
+        }
+    }
+
+    cases.extend([
+        case(
+            "oversized body (limit + 14 bytes)",
+            post.clone(),
+            infer,
+            headers(&signers.valid, &oversized_body),
+            &oversized_body,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        case(
+            "empty-body GET, signed",
+            Method::GET,
+            "/v1/status",
+            signers.headers(&signers.valid, &Method::GET, "/v1/status", b""),
+            b"",
+            StatusCode::OK,
+        ),
+        case(
+            "open health check, unsigned",
+            Method::GET,
+            "/healthz",
+            HeaderMap::new(),
+            b"",
+            StatusCode::OK,
+        ),
+    ]);
+
+    if scheme == ExampleScheme::Migration {
+        let legacy = signers.valid.clone().scheme(SigningScheme::Default);
+        let body = br#"{"text":"from a default-scheme sender"}"#;
+        let legacy_headers = headers(&legacy, body);
+        cases.push(case(
+            "default scheme during migration",
+            post.clone(),
+            infer,
+            legacy_headers.clone(),
+            body,
+            StatusCode::OK,
+        ));
+
+        let mut mixed = headers(&signers.valid, &json);
+        mixed.extend(legacy_headers);
+        cases.push(case(
+            "headers of two schemes",
+            post,
+            infer,
+            mixed,
+            &json,
+            StatusCode::UNAUTHORIZED,
+        ));
+    }
+    cases
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

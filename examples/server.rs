@@ -10,6 +10,17 @@
 //! is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`. Set
 //! `RUST_LOG=debug` to see why each rejected request failed.
 //!
+//! `REQUEST_TIMEOUT_SECS` (default 30) bounds each request from the end of
+//! its head to its response, body upload included: a client that trickles
+//! its body gets 408 and the handler never runs. `HMAC_WINDOW_SECONDS`
+//! (default 60) sets the accepted clock distance of the timestamp, which
+//! also sets how long replay ids are kept (twice the window plus one second).
+//!
+//! `--scheme NAME` or `HMAC_SCHEME` picks the signature scheme: `default`
+//! (the `X-HMAC-*` headers), `standard-webhooks`, `rfc9421` (RFC 9421 HTTP
+//! Message Signatures), or `migration` (both `default` and `rfc9421`). With
+//! `standard-webhooks`, `HMAC_SECRET_KEY` is the sender's `whsec_` secret.
+//!
 //! Replay protection is on. With `REDIS_URL` set, such as
 //! `redis://127.0.0.1:6379/0`, every replica shares one Redis store (this
 //! needs a build with `--features redis`). Without it each process keeps its
@@ -17,11 +28,15 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/schemes.rs"]
+mod schemes;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
+use schemes::ExampleScheme;
 use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
-use tower_hmac::{HmacVerifier, KeyRing};
+use tower_hmac::{HmacSecret, HmacVerifier, KeyRing};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
@@ -39,11 +54,18 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let keys = match KeyRing::from_env() {
+    let scheme = match ExampleScheme::from_args_or_env() {
+        Ok(scheme) => scheme,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let keys = match load_keys(scheme) {
         Ok(keys) => keys,
         Err(error) => {
             eprintln!("error: {error}");
-            eprintln!("hint: generate a secret with `openssl rand -hex 32` and share it with the callers");
+            eprintln!("hint: generate a secret with `tower-hmac keygen` or `openssl rand -hex 32` and share it with the callers");
             return ExitCode::FAILURE;
         }
     };
@@ -51,6 +73,7 @@ async fn main() -> ExitCode {
     tracing::info!(
         ?key_ids,
         default_key_id = keys.default_key_id(),
+        scheme = ?scheme,
         "HMAC keys loaded"
     );
     let replay = match replay_protection().await {
@@ -60,8 +83,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let (request_timeout, window_seconds) = match (
+        seconds_from_env("REQUEST_TIMEOUT_SECS", app::REQUEST_TIMEOUT_SECONDS),
+        seconds_from_env("HMAC_WINDOW_SECONDS", tower_hmac::DEFAULT_WINDOW_SECONDS),
+    ) {
+        (Ok(timeout), Ok(window)) => (timeout, window),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(request_timeout, window_seconds, "request limits set (seconds)");
     let verifier = match HmacVerifier::builder()
         .key_ring(keys.clone())
+        .schemes(scheme.accepted())
+        .window_seconds(window_seconds)
         .replay_protection(replay)
         .build()
     {
@@ -88,15 +124,45 @@ async fn main() -> ExitCode {
     // Tests that start this binary read the port from this line.
     println!("listening on http://{local_addr}");
 
-    if let Err(error) = axum::serve(listener, app::router(verifier))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    if let Err(error) = axum::serve(
+        listener,
+        app::router_with_timeout(verifier, Duration::from_secs(request_timeout)),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
     {
         tracing::error!(%error, "server failed");
         return ExitCode::FAILURE;
     }
     tracing::info!("server stopped");
     ExitCode::SUCCESS
+}
+
+/// Loads the key ring from the environment. Standard Webhooks secrets are
+/// `whsec_` followed by base64 and are decoded first.
+fn load_keys(scheme: ExampleScheme) -> Result<KeyRing, String> {
+    if scheme == ExampleScheme::StandardWebhooks {
+        let text = std::env::var("HMAC_SECRET_KEY")
+            .map_err(|_| "HMAC_SECRET_KEY is not set; set it to the sender's whsec_ secret".to_owned())?;
+        let secret = HmacSecret::from_standard_webhooks(&text).map_err(|error| error.to_string())?;
+        return Ok(KeyRing::single(secret));
+    }
+    KeyRing::from_env().map_err(|error| error.to_string())
+}
+
+/// Reads a whole number of seconds from the environment variable `name`,
+/// or returns `default` when it is unset.
+fn seconds_from_env(name: &str, default: u64) -> Result<u64, String> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(default),
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(seconds) if seconds > 0 => Ok(seconds),
+            _ => Err(format!(
+                "{name} is {text:?}; set it to a whole number of seconds above 0"
+            )),
+        },
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not valid Unicode")),
+    }
 }
 
 /// Returns replay protection backed by Redis when `REDIS_URL` is set, else

@@ -29,6 +29,11 @@
 //! A request is accepted when its timestamp is within 60 seconds of the
 //! server's clock in either direction (configurable).
 //!
+//! Two standard schemes are also supported, chosen with
+//! [`HmacVerifierBuilder::scheme`]: Standard Webhooks and RFC 9421 HTTP
+//! Message Signatures with `hmac-sha256` and RFC 9530 `Content-Digest`. See
+//! [`Scheme`].
+//!
 //! # What the layer does
 //!
 //! For each request, in this order, and before reading any body byte:

@@ -9,9 +9,9 @@ use tower_hmac::{HmacVerifier, HmacVerifyLayer, VerifiedCaller};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Maximum time for a whole request, in seconds. A client that trickles its
-/// body gets 408 after this and the handler never runs, so slow senders
-/// cannot hold connections open forever.
+/// Default maximum time for a whole request, in seconds. A client that
+/// trickles its body gets 408 after this and the handler never runs, so
+/// slow senders cannot hold connections open forever.
 pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
 
 #[derive(Debug, Deserialize)]
@@ -27,8 +27,21 @@ pub struct InferResponse {
 }
 
 /// Builds the service: `POST /v1/infer` and `GET /v1/status` behind the
-/// HMAC layer, and `GET /healthz` open for load balancers.
+/// HMAC layer, and `GET /healthz` open for load balancers, with the default
+/// request timeout of [`REQUEST_TIMEOUT_SECONDS`].
+#[allow(dead_code)] // Not every binary that includes this file calls it.
 pub fn router(verifier: HmacVerifier) -> Router {
+    router_with_timeout(verifier, Duration::from_secs(REQUEST_TIMEOUT_SECONDS))
+}
+
+/// Builds the service of [`router`] with a request timeout of
+/// `request_timeout`.
+///
+/// The timeout runs from the moment the request head has been read until
+/// the response is ready, so it covers reading the body under the HMAC
+/// layer. A request that is not complete by then gets 408 and its handler
+/// never runs.
+pub fn router_with_timeout(verifier: HmacVerifier, request_timeout: Duration) -> Router {
     let protected = Router::new()
         .route("/v1/infer", post(infer))
         .route("/v1/status", get(status))
@@ -39,7 +52,7 @@ pub fn router(verifier: HmacVerifier) -> Router {
         .merge(protected)
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+            request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
 }
