@@ -49,7 +49,7 @@ const QUERY_PARAM_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// What the verifier requires of an RFC 9421 signature.
+/// The verifier's requirements for an RFC 9421 signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSignaturePolicy {
     /// Components that must be covered. Default: `@method`, `@authority`,
@@ -89,7 +89,7 @@ impl Default for HttpSignaturePolicy {
     }
 }
 
-/// How the signer builds an RFC 9421 signature.
+/// Settings of the signer for RFC 9421 signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSignatureOptions {
     /// The signature's label in `Signature-Input` and `Signature`. Default `sig1`.
@@ -142,7 +142,7 @@ pub(crate) struct CheckedHttpSignature {
     pub(crate) content_digest_covered: bool,
 }
 
-/// Why a component value could not be taken from a request.
+/// Reason a component value could not be taken from a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ComponentError {
     /// The identifier is malformed or not supported.

@@ -67,7 +67,7 @@ pub(crate) fn parse_headers(headers: &HeaderMap) -> Result<WebhookHeaders, Verif
 ///
 /// # Errors
 ///
-/// Returns [`VerifyError::MalformedSignature`] when no `v1` entry holds a
+/// Returns [`VerifyError::MalformedSignature`] when no `v1` entry contains a
 /// base64 value of 32 bytes.
 pub(crate) fn parse_signature_list(list: &str) -> Result<Vec<[u8; SIGNATURE_LEN]>, VerifyError> {
     let mut signatures = Vec::new();
