@@ -92,7 +92,42 @@ cargo test --all-features --locked
 echo "== cargo test (tests that need Python or Redis)"
 cargo test --all-features --locked -- --ignored
 
+# Benchmarks are built but not run: their timings mean nothing on a shared
+# CI machine. BENCHMARKS.md lists the commands that run them.
+echo "== cargo bench --no-run"
+cargo bench --all-features --no-run --locked
+
 # --- Python cross-language tests ---------------------------------------------
 echo "== pytest tests/python"
 cargo build --all-features --locked --examples --bins
 "$venv/bin/python" -m pytest -q tests/python
+
+# --- Soak and fuzz smoke runs -------------------------------------------------
+# A short version of the 60 s soak in BENCHMARKS.md: valid, tampered,
+# replayed, stale and oversized requests against the example server. It
+# fails on any 5xx, wrong status or accepted bad request.
+echo "== soak (5 s)"
+target/debug/examples/soak --seconds 5 --connections 16
+
+# Each fuzz target runs for a few seconds on its seeds; the million-run
+# campaigns are in fuzz/README.md. Set TOWER_HMAC_SKIP_FUZZ=1 to skip them.
+if [[ "${TOWER_HMAC_SKIP_FUZZ:-0}" != 1 ]]; then
+  if ! command -v cargo-fuzz > /dev/null; then
+    echo "== installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+  fi
+  fuzz_corpus="$(mktemp -d)"
+  for target in default_headers webhooks_headers httpsig_headers layer_request; do
+    echo "== cargo fuzz run $target (5 s)"
+    mkdir -p "$fuzz_corpus/$target"
+    log="$fuzz_corpus/$target.log"
+    if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "$fuzz_corpus/$target" "corpus/$target" \
+      -- -max_total_time=5 -print_final_stats=1 > "$log" 2>&1); then
+      tail -n 60 "$log" >&2
+      echo "error: cargo fuzz run $target failed; failing inputs are in fuzz/artifacts/$target" >&2
+      exit 1
+    fi
+    grep -E '^stat::number_of_executed_units' "$log"
+  done
+  rm -rf "$fuzz_corpus"
+fi

@@ -93,6 +93,11 @@ impl KeyVersion {
         &self.label
     }
 
+    /// Returns the label as a shared string.
+    pub(crate) fn label_arc(&self) -> Arc<str> {
+        Arc::clone(&self.label)
+    }
+
     /// Returns the secret.
     pub fn secret(&self) -> &HmacSecret {
         &self.secret

@@ -305,14 +305,59 @@ pub(crate) struct PendingMacs {
     /// through `Content-Digest` instead.
     body_signed: bool,
     /// The signatures sent; the request verifies when any of them matches.
-    signatures: Vec<[u8; SIGNATURE_LEN]>,
+    signatures: Signatures,
     digest: Option<BodyDigest>,
     /// Whether a non-empty body must be covered by a signed `Content-Digest`.
     body_needs_digest: bool,
     body_seen: bool,
-    /// The id replay protection records: `s:<signature>`, `n:<nonce>` or
-    /// `w:<webhook-id>`.
-    replay_id: String,
+    replay_id: ReplayId,
+}
+
+/// One signature, or the list of a Standard Webhooks request. Only that
+/// scheme sends several, so the common case needs no allocation.
+enum Signatures {
+    One([u8; SIGNATURE_LEN]),
+    Many(Vec<[u8; SIGNATURE_LEN]>),
+}
+
+impl Signatures {
+    fn as_slice(&self) -> &[[u8; SIGNATURE_LEN]] {
+        match self {
+            Self::One(signature) => std::slice::from_ref(signature),
+            Self::Many(signatures) => signatures,
+        }
+    }
+}
+
+/// What identifies a request to replay protection. The store key is built
+/// from it only when replay protection is on.
+enum ReplayId {
+    /// The signature, when the request carries no nonce.
+    Signature([u8; SIGNATURE_LEN]),
+    /// A nonce of the default scheme's header or the RFC 9421 parameter.
+    Nonce(String),
+    /// A Standard Webhooks `webhook-id`.
+    MessageId(String),
+}
+
+impl ReplayId {
+    /// Returns the id as stored: `s:<signature hex>`, `n:<nonce>` or
+    /// `w:<webhook-id>`. The tags keep the kinds apart when verifiers with
+    /// different settings share a store.
+    fn to_key_part(&self) -> String {
+        match self {
+            Self::Signature(signature) => {
+                let mut hex_text = [0u8; 2 * SIGNATURE_LEN];
+                hex::encode_to_slice(signature, &mut hex_text).expect("the buffer fits the signature");
+                let mut text = String::with_capacity(2 + hex_text.len());
+                text.push_str("s:");
+                text.push_str(std::str::from_utf8(&hex_text).expect("hex is ASCII"));
+                text
+            }
+            Self::Nonce(nonce) => format!("n:{nonce}"),
+            Self::MessageId(id) => format!("w:{id}"),
+        }
+    }
 }
 
 impl PendingMacs {
@@ -330,15 +375,30 @@ impl PendingMacs {
     }
 }
 
-/// Starts one MAC per secret with `start`, keeping each secret's index.
-fn start_each(
-    secrets: &[(usize, &HmacSecret)],
-    start: impl Fn(&HmacSecret) -> HmacSha256,
-) -> Vec<(usize, HmacSha256)> {
-    secrets
-        .iter()
-        .map(|(index, secret)| (*index, start(secret)))
-        .collect()
+/// The secrets of a key that may verify now.
+struct ActiveSecrets<'a> {
+    entry: Option<&'a KeyEntry>,
+    now: i64,
+}
+
+impl ActiveSecrets<'_> {
+    /// Starts one MAC per active secret with `start`, keeping each secret's
+    /// index. An unknown id, or a key whose secrets have all expired, gets
+    /// one MAC with a decoy key, so that timing does not tell them apart.
+    fn start_each(&self, start: impl Fn(&HmacSecret) -> HmacSha256) -> Vec<(usize, HmacSha256)> {
+        let mut macs = Vec::with_capacity(1);
+        if let Some(entry) = self.entry {
+            for (index, version) in entry.versions().iter().enumerate() {
+                if version.is_active(self.now) {
+                    macs.push((index, start(version.secret())));
+                }
+            }
+        }
+        if macs.is_empty() {
+            macs.push((usize::MAX, start(decoy_secret())));
+        }
+        macs
+    }
 }
 
 /// Trims surrounding spaces and tabs from a header value already checked to
@@ -499,8 +559,8 @@ impl HmacVerifier {
 
     /// Looks the key up and starts one MAC per active secret, each already
     /// fed with what the scheme signs before the body.
-    pub(crate) async fn start_macs(&self, checked: &CheckedHeaders) -> Result<PendingMacs, VerifyError> {
-        let requested_key_id = match checked {
+    pub(crate) async fn start_macs(&self, checked: CheckedHeaders) -> Result<PendingMacs, VerifyError> {
+        let requested_key_id = match &checked {
             CheckedHeaders::Default { key_id, .. } => key_id.as_ref().map(header_text),
             CheckedHeaders::Webhooks { key_id, .. } => key_id.as_deref(),
             CheckedHeaders::HttpSignature { checked, .. } => checked.key_id.as_deref(),
@@ -517,21 +577,10 @@ impl HmacVerifier {
         };
 
         let now = self.config.clock.now_unix();
-        let mut secrets: Vec<(usize, &HmacSecret)> = match &entry {
-            Some(entry) => entry
-                .versions()
-                .iter()
-                .enumerate()
-                .filter(|(_, version)| version.is_active(now))
-                .map(|(index, version)| (index, version.secret()))
-                .collect(),
-            None => Vec::new(),
+        let secrets = ActiveSecrets {
+            entry: entry.as_deref(),
+            now,
         };
-        if secrets.is_empty() {
-            // An unknown id, or a key whose secrets have all expired, still
-            // costs one MAC so that timing does not tell them apart.
-            secrets.push((usize::MAX, decoy_secret()));
-        }
 
         let pending = match checked {
             CheckedHeaders::Default {
@@ -540,19 +589,20 @@ impl HmacVerifier {
                 nonce,
                 ..
             } => {
-                let prefix = match nonce {
-                    Some(nonce) => MessagePrefix::with_nonce(header_text(timestamp), header_text(nonce)),
-                    None => MessagePrefix::new(header_text(timestamp)),
+                let prefix = match &nonce {
+                    Some(nonce) => MessagePrefix::with_nonce(header_text(&timestamp), header_text(nonce)),
+                    None => MessagePrefix::new(header_text(&timestamp)),
                 };
-                let replay_id = match nonce {
-                    Some(nonce) => format!("n:{}", header_text(nonce)),
-                    None => format!("s:{}", hex::encode(signature)),
+                let macs = secrets.start_each(|secret| prefix.start_mac(secret));
+                let replay_id = match &nonce {
+                    Some(nonce) => ReplayId::Nonce(header_text(nonce).to_owned()),
+                    None => ReplayId::Signature(signature),
                 };
                 PendingMacs {
                     entry: None,
-                    macs: start_each(&secrets, |secret| prefix.start_mac(secret)),
+                    macs,
                     body_signed: true,
-                    signatures: vec![*signature],
+                    signatures: Signatures::One(signature),
                     digest: None,
                     body_needs_digest: false,
                     body_seen: false,
@@ -561,33 +611,35 @@ impl HmacVerifier {
             }
             CheckedHeaders::Webhooks { headers, .. } => PendingMacs {
                 entry: None,
-                macs: start_each(&secrets, |secret| {
-                    webhooks::start_mac(secret, &headers.id, &headers.timestamp_text)
-                }),
+                macs: secrets
+                    .start_each(|secret| webhooks::start_mac(secret, &headers.id, &headers.timestamp_text)),
                 body_signed: true,
-                signatures: headers.signatures.clone(),
+                signatures: Signatures::Many(headers.signatures),
                 digest: None,
                 body_needs_digest: false,
                 body_seen: false,
-                replay_id: format!("w:{}", headers.id),
+                replay_id: ReplayId::MessageId(headers.id),
             },
             CheckedHeaders::HttpSignature {
                 checked,
                 require_content_digest,
             } => PendingMacs {
                 entry: None,
-                macs: start_each(&secrets, |secret| {
+                macs: secrets.start_each(|secret| {
                     let mut mac = HmacSha256::new_from_slice(secret.expose_bytes())
                         .expect("HMAC-SHA256 accepts keys of any length");
                     mac.update(&checked.base);
                     mac
                 }),
                 body_signed: false,
-                signatures: vec![checked.signature],
-                digest: checked.digest.clone().map(BodyDigest::new),
-                body_needs_digest: *require_content_digest && !checked.content_digest_covered,
+                signatures: Signatures::One(checked.signature),
+                digest: checked.digest.map(BodyDigest::new),
+                body_needs_digest: require_content_digest && !checked.content_digest_covered,
                 body_seen: false,
-                replay_id: checked.replay_id.clone(),
+                replay_id: match checked.nonce {
+                    Some(nonce) => ReplayId::Nonce(nonce),
+                    None => ReplayId::Signature(checked.signature),
+                },
             },
         };
         Ok(PendingMacs { entry, ..pending })
@@ -605,9 +657,13 @@ impl HmacVerifier {
         for (index, mac) in pending.macs {
             // Every MAC is compared with every signature, so the work does
             // not depend on which secret of a rotation matches.
-            let matches = pending.signatures.iter().fold(false, |found, signature| {
-                mac.clone().verify_slice(signature).is_ok() | found
-            });
+            let matches = pending
+                .signatures
+                .as_slice()
+                .iter()
+                .fold(false, |found, signature| {
+                    mac.clone().verify_slice(signature).is_ok() | found
+                });
             if matches && index != usize::MAX {
                 matched = matched.or(Some(index));
             }
@@ -619,7 +675,7 @@ impl HmacVerifier {
         let Some(index) = matched else {
             return Err(VerifyError::SignatureMismatch);
         };
-        let caller = VerifiedCaller::new(entry.key_id_arc(), entry.versions()[index].label().into());
+        let caller = VerifiedCaller::new(entry.key_id_arc(), entry.versions()[index].label_arc());
 
         // The signature holds, so the body is checked against what it signed.
         if pending.body_needs_digest && pending.body_seen {
@@ -638,11 +694,11 @@ impl HmacVerifier {
         Ok(caller)
     }
 
-    async fn check_replay(&self, key_id: &str, replay_id: &str) -> Result<(), VerifyError> {
+    async fn check_replay(&self, key_id: &str, replay_id: &ReplayId) -> Result<(), VerifyError> {
         let Some(replay) = &self.config.replay else {
             return Ok(());
         };
-        let key = replay.store_key(key_id, replay_id);
+        let key = replay.store_key(key_id, &replay_id.to_key_part());
         let ttl = replay_ttl(self.config.window_seconds);
 
         match replay.store.check_and_record(&key, ttl).await {
@@ -676,7 +732,7 @@ impl HmacVerifier {
             });
         }
 
-        let mut pending = self.start_macs(&checked).await?;
+        let mut pending = self.start_macs(checked).await?;
         pending.update(body);
         self.finish(pending, request.method(), request.uri().path()).await
     }
@@ -693,7 +749,7 @@ impl HmacVerifier {
         B::Error: Into<BoxError>,
     {
         let (mut parts, body) = request.into_parts();
-        let mut pending = self.start_macs(&checked).await?;
+        let mut pending = self.start_macs(checked).await?;
 
         let declared = declared_length(&parts.headers);
         let bytes = read_limited(body, self.config.body_limit, declared, |chunk| {

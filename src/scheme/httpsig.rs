@@ -137,7 +137,8 @@ pub(crate) struct CheckedHttpSignature {
     pub(crate) key_id: Option<String>,
     pub(crate) base: Vec<u8>,
     pub(crate) signature: [u8; SIGNATURE_LEN],
-    pub(crate) replay_id: String,
+    /// The `nonce` parameter, which is the replay id when present.
+    pub(crate) nonce: Option<String>,
     pub(crate) digest: Option<DeclaredDigest>,
     pub(crate) content_digest_covered: bool,
 }
@@ -211,16 +212,11 @@ pub(crate) fn check_request(
 
     let base = signature_base(head, &policy.scheme, input)?;
     let digest = digest::parse_header(head.headers)?;
-    let replay_id = match &params.nonce {
-        Some(nonce) => format!("n:{nonce}"),
-        None => format!("s:{}", hex::encode(signature)),
-    };
-
     Ok(CheckedHttpSignature {
         key_id: params.keyid,
         base,
         signature,
-        replay_id,
+        nonce: params.nonce,
         digest,
         content_digest_covered,
     })
@@ -814,7 +810,7 @@ mod tests {
         assert!(checked.content_digest_covered);
         assert!(checked.digest.is_some());
         assert_eq!(checked.key_id.as_deref(), Some("billing"));
-        assert!(checked.replay_id.starts_with("n:"));
+        assert_eq!(checked.nonce.as_ref().map(String::len), Some(32));
         let input = request.headers()[SIGNATURE_INPUT].to_str().unwrap();
         assert!(
             input.starts_with(
