@@ -10,6 +10,8 @@
 //! is required. `LISTEN_ADDR` defaults to `127.0.0.1:8000`. Set
 //! `RUST_LOG=debug` to see why each rejected request failed.
 //!
+//! `HEADER_READ_TIMEOUT_SECS` (default 10) bounds the time to send the
+//! request headers; a slower client's connection is closed.
 //! `REQUEST_TIMEOUT_SECS` (default 30) bounds each request from the end of
 //! its head to its response, body upload included: a client that trickles
 //! its body gets 408 and the handler never runs. `HMAC_WINDOW_SECONDS`
@@ -30,6 +32,8 @@
 mod app;
 #[path = "support/schemes.rs"]
 mod schemes;
+#[path = "support/serve.rs"]
+mod serve;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -40,6 +44,9 @@ use tower_hmac::{HmacSecret, HmacVerifier, KeyRing};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8000";
+
+/// Default time a client has to send its request headers, in seconds.
+const DEFAULT_HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
 
 /// Entries of the in-memory replay store: 121 s of requests at about 800
 /// accepted requests per second with the default 60 s window.
@@ -83,17 +90,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let (request_timeout, window_seconds) = match (
+    let (request_timeout, window_seconds, header_timeout) = match (
         seconds_from_env("REQUEST_TIMEOUT_SECS", app::REQUEST_TIMEOUT_SECONDS),
         seconds_from_env("HMAC_WINDOW_SECONDS", tower_hmac::DEFAULT_WINDOW_SECONDS),
+        seconds_from_env("HEADER_READ_TIMEOUT_SECS", DEFAULT_HEADER_READ_TIMEOUT_SECONDS),
     ) {
-        (Ok(timeout), Ok(window)) => (timeout, window),
-        (Err(error), _) | (_, Err(error)) => {
+        (Ok(timeout), Ok(window), Ok(header_timeout)) => (timeout, window, header_timeout),
+        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
             eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(request_timeout, window_seconds, "request limits set (seconds)");
+    tracing::info!(
+        request_timeout,
+        window_seconds,
+        header_timeout,
+        "request limits set (seconds)"
+    );
     let verifier = match HmacVerifier::builder()
         .key_ring(keys.clone())
         .schemes(scheme.accepted())
@@ -124,16 +137,14 @@ async fn main() -> ExitCode {
     // Tests that start this binary read the port from this line.
     println!("listening on http://{local_addr}");
 
-    if let Err(error) = axum::serve(
+    let router = app::router_with_timeout(verifier, Duration::from_secs(request_timeout));
+    serve::serve(
         listener,
-        app::router_with_timeout(verifier, Duration::from_secs(request_timeout)),
+        router,
+        Duration::from_secs(header_timeout),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    {
-        tracing::error!(%error, "server failed");
-        return ExitCode::FAILURE;
-    }
+    .await;
     tracing::info!("server stopped");
     ExitCode::SUCCESS
 }
