@@ -638,3 +638,33 @@ async fn rfc_9421_digest_checked_in_layer() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(detail(&body), "Content digest mismatch");
 }
+
+#[tokio::test]
+async fn rfc_9421_noncanonical_base64_rejected() {
+    // The last base64 character of a 32-byte tag carries two unused bits.
+    // Setting one spells the same tag differently, which is rejected.
+    let request = signed(Method::POST, "/v1/infer", b"{}", HttpSignatureOptions::default());
+    let signature = request.headers()["signature"].to_str().unwrap().to_owned();
+    let encoded = signature.trim_start_matches("sig1=:").trim_end_matches(':');
+    let last = encoded.as_bytes()[encoded.len() - 2] as char;
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let position = alphabet.find(last).unwrap();
+    let respelled_char = alphabet.as_bytes()[position ^ 1] as char;
+    let respelled = format!("{}{respelled_char}=", &encoded[..encoded.len() - 2]);
+    assert_eq!(
+        BASE64.decode(&respelled).ok(),
+        None,
+        "the strict decoder rejects the respelling"
+    );
+
+    let mut tampered = request.clone();
+    tampered
+        .headers_mut()
+        .insert("signature", format!("sig1=:{respelled}:").parse().unwrap());
+    let verifier = policy_verifier(HttpSignaturePolicy::default());
+    assert_eq!(
+        verifier.verify(&tampered).await.unwrap_err(),
+        VerifyError::MalformedSignature
+    );
+    assert!(verifier.verify(&request).await.is_ok());
+}

@@ -186,6 +186,7 @@ pub(crate) fn check_request(
         Some(_) => return Err(VerifyError::MalformedSignature),
         None => return Err(VerifyError::SignatureLabelNotFound),
     };
+    check_canonical_signature(head.headers, &label, &signature)?;
 
     let params = SignatureParams::read(input)?;
     check_params(&params, policy, now, window_seconds)?;
@@ -222,8 +223,30 @@ pub(crate) fn check_request(
     })
 }
 
-/// Parses a dictionary header, combining several field lines.
-fn parse_dictionary(headers: &HeaderMap, name: &HeaderName) -> Result<Dictionary, VerifyError> {
+/// Rejects a signature whose base64 is not in canonical form.
+///
+/// Base64 can spell one tag several ways, because the unused low bits of the
+/// last character are ignored when decoding. Only the canonical spelling is
+/// accepted, so one signature has one form on the wire.
+fn check_canonical_signature(
+    headers: &HeaderMap,
+    label: &str,
+    signature: &[u8; SIGNATURE_LEN],
+) -> Result<(), VerifyError> {
+    let canonical = format!("{label}=:{}:", BASE64.encode(signature));
+    let raw = combined_field(headers, &SIGNATURE);
+    if raw
+        .windows(canonical.len())
+        .any(|window| window == canonical.as_bytes())
+    {
+        Ok(())
+    } else {
+        Err(VerifyError::MalformedSignature)
+    }
+}
+
+/// Returns every field line of `name` joined with `, `.
+fn combined_field(headers: &HeaderMap, name: &HeaderName) -> Vec<u8> {
     let mut combined = Vec::new();
     for (index, value) in headers.get_all(name).iter().enumerate() {
         if index > 0 {
@@ -231,6 +254,12 @@ fn parse_dictionary(headers: &HeaderMap, name: &HeaderName) -> Result<Dictionary
         }
         combined.extend_from_slice(value.as_bytes());
     }
+    combined
+}
+
+/// Parses a dictionary header, combining several field lines.
+fn parse_dictionary(headers: &HeaderMap, name: &HeaderName) -> Result<Dictionary, VerifyError> {
+    let combined = combined_field(headers, name);
     if combined.is_empty() {
         return Err(VerifyError::MissingHeader { header: name.clone() });
     }
