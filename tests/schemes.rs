@@ -189,7 +189,7 @@ fn rfc_b25_request() -> Request<&'static [u8]> {
         .unwrap()
 }
 
-/// The policy under which the RFC's own example verifies: it covers neither
+/// Returns the policy under which the RFC's own example verifies. It covers neither
 /// the path nor the body digest, which the default policy requires.
 fn rfc_example_policy() -> HttpSignaturePolicy {
     HttpSignaturePolicy {
@@ -562,7 +562,7 @@ async fn rfc_9421_malformed_inputs_rejected() {
     }
 }
 
-/// A router that echoes the body, behind a verifier that accepts the
+/// Builds a router that echoes the body, behind a verifier that accepts the
 /// default scheme and RFC 9421, as during a migration.
 fn migration_app() -> Router {
     let verifier = HmacVerifier::builder()

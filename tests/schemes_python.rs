@@ -148,7 +148,8 @@ async fn python_http_signature_accepted_by_rust() {
     let input = headers["Signature-Input"].as_str().unwrap();
     assert!(input.contains("\"content-digest\""), "{input}");
 
-    // As a server behind TLS termination sees it: origin-form URI and Host.
+    // The request as a server behind TLS termination receives it: an
+    // origin-form URI and a Host header.
     let mut request = request_with_headers("/v1/infer?lang=ko", &headers, body);
     request
         .headers_mut()

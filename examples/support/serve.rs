@@ -2,7 +2,7 @@
 //!
 //! `axum::serve` (axum 0.8) gives hyper no timer, so hyper's header read
 //! timeout never fires and a client that sends its headers one byte at a time
-//! holds a connection for as long as it likes. The request timeout of the
+//! keeps a connection open for as long as it likes. The request timeout of the
 //! router only starts once the headers are complete. This loop serves each
 //! connection with hyper's HTTP/1 builder, a Tokio timer and a header read
 //! timeout, so such a client is cut off.
@@ -17,7 +17,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-/// Longest time to wait for open connections after a shutdown signal.
+/// Maximum time to wait for open connections after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `router` on `listener` until `shutdown` completes, closing any
