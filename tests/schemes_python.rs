@@ -5,14 +5,11 @@
 
 mod support;
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use http::{HeaderMap, Request};
 use serde_json::{json, Value};
-use support::python;
+use support::python_output;
 use tower_hmac::{
     HmacSecret, HmacSigner, HmacVerifier, HttpSignatureOptions, KeyRing, Scheme, SigningScheme, SystemClock,
     VerifyError,
@@ -26,16 +23,9 @@ const KEY_BYTES: &[u8] = b"rfc9421-shared-key-for-cross-language-tests";
 /// succeeded and its standard output as JSON.
 fn peer(arguments: &[&str], input: &[u8]) -> (bool, Value) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/scheme_peer.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .args(arguments)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start the Python in TOWER_HMAC_PYTHON");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let mut all_arguments = vec![script];
+    all_arguments.extend_from_slice(arguments);
+    let output = python_output(&all_arguments, input);
     let parsed = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "scheme_peer.py printed no JSON ({error}); stderr: {}",

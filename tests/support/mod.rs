@@ -136,22 +136,27 @@ pub fn python() -> String {
     })
 }
 
-/// Runs `script` with the configured Python, feeding `input` on standard
-/// input, and returns standard output. Fails the test when Python fails.
-pub fn run_python(script: &str, input: &[u8]) -> Vec<u8> {
+/// Runs the configured Python with `arguments`, feeding `input` on standard
+/// input, and returns its output whatever its exit status.
+pub fn python_output(arguments: &[&str], input: &[u8]) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
     let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
+        .args(arguments)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("failed to start the Python in TOWER_HMAC_PYTHON");
     child.stdin.take().unwrap().write_all(input).unwrap();
-    let output = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs `script` with the configured Python, feeding `input` on standard
+/// input, and returns standard output. Fails the test when Python fails.
+pub fn run_python(script: &str, input: &[u8]) -> Vec<u8> {
+    let output = python_output(&["-c", script], input);
     assert!(
         output.status.success(),
         "Python failed: {}",
