@@ -52,7 +52,7 @@ impl HmacSigner {
     ///
     /// # Errors
     ///
-    /// Returns [`SignError::InvalidRequest`] when the builder holds an
+    /// Returns [`SignError::InvalidRequest`] when the builder contains an
     /// invalid request and [`SignError::StreamingBody`] for a streamed body.
     pub fn sign_reqwest_builder(&self, builder: RequestBuilder) -> Result<RequestBuilder, SignError> {
         let (client, request) = builder.build_split();

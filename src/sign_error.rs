@@ -21,7 +21,7 @@ pub enum SignError {
     /// An RFC 9421 component cannot be signed.
     #[error("cannot sign the request: {reason}; check HttpSignatureOptions::components")]
     Component {
-        /// What is wrong, without any secret.
+        /// Description of the problem, without any secret.
         reason: String,
     },
 

@@ -329,7 +329,7 @@ impl Signatures {
     }
 }
 
-/// What identifies a request to replay protection. The store key is built
+/// The identity of a request for replay protection. The store key is built
 /// from it only when replay protection is on.
 enum ReplayId {
     /// The signature, when the request carries no nonce.
