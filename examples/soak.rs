@@ -17,7 +17,7 @@
 //! window plus one second), so the store stops growing after the first
 //! seconds and a flat memory curve is visible within a one-minute run. It
 //! also keeps the store below its 100 000 entries at up to about 14 000
-//! accepted requests per second; above that the server answers 503, which
+//! accepted requests per second; above that the server returns 503, which
 //! this program counts as a failure.
 //!
 //! It exits with status 1 when any response is a 5xx, a valid request is
