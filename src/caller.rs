@@ -32,6 +32,11 @@ impl VerifiedCaller {
         &self.key_id
     }
 
+    /// Returns the key id as a shared string, for holding past `self`.
+    pub(crate) fn key_id_arc(&self) -> Arc<str> {
+        Arc::clone(&self.key_id)
+    }
+
     /// Returns the label of the secret that matched, which tells which side
     /// of a key rotation the caller is on.
     pub fn secret_label(&self) -> &str {

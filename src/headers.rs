@@ -41,6 +41,15 @@ pub(crate) fn single_value<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,
 ) -> Result<Option<&'a str>, VerifyError> {
+    Ok(single_header(headers, name)?.map(|(_, text)| text))
+}
+
+/// Does what [`single_value`] does and also returns the value itself, so a
+/// caller that keeps it needs no second lookup.
+pub(crate) fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<(&'a HeaderValue, &'a str)>, VerifyError> {
     let values: GetAll<'a, HeaderValue> = headers.get_all(name);
     let mut iter = values.iter();
     let Some(value) = iter.next() else {
@@ -57,7 +66,7 @@ pub(crate) fn single_value<'a>(
     if trimmed.is_empty() {
         return Ok(None);
     }
-    Ok(Some(trimmed))
+    Ok(Some((value, trimmed)))
 }
 
 /// Returns the one value of a header that must be present.

@@ -44,9 +44,7 @@ impl<'a> MessagePrefix<'a> {
     /// Returns a MAC keyed with `secret` that has consumed this prefix, ready
     /// for the body bytes to be fed with [`Mac::update`].
     pub fn start_mac(&self, secret: &HmacSecret) -> HmacSha256 {
-        // HMAC accepts keys of any length, and HmacSecret is never empty.
-        let mut mac = HmacSha256::new_from_slice(secret.expose_bytes())
-            .expect("HMAC-SHA256 accepts keys of any length");
+        let mut mac = secret.start_mac();
         mac.update(self.timestamp.as_bytes());
         mac.update(b".");
         if let Some(nonce) = self.nonce {
@@ -71,8 +69,13 @@ impl<'a> MessagePrefix<'a> {
 /// Returns [`crate::VerifyError::MalformedSignature`] unless `text` is
 /// exactly 64 hexadecimal characters.
 pub fn decode_signature(text: &str) -> Result<[u8; SIGNATURE_LEN], crate::VerifyError> {
+    // `const_hex` also accepts a `0x` prefix, which no sender of this scheme
+    // writes, so the length is checked first to keep exactly one spelling.
+    if text.len() != 2 * SIGNATURE_LEN {
+        return Err(crate::VerifyError::MalformedSignature);
+    }
     let mut bytes = [0u8; SIGNATURE_LEN];
-    hex::decode_to_slice(text, &mut bytes).map_err(|_| crate::VerifyError::MalformedSignature)?;
+    const_hex::decode_to_slice(text, &mut bytes).map_err(|_| crate::VerifyError::MalformedSignature)?;
     Ok(bytes)
 }
 
@@ -89,7 +92,7 @@ mod tests {
         // Python: hmac.new(b"test-secret", b'1700000000.{"text":"hi"}', hashlib.sha256).hexdigest()
         let tag = MessagePrefix::new("1700000000").sign(&secret(), br#"{"text":"hi"}"#);
         assert_eq!(
-            hex::encode(tag),
+            const_hex::encode(tag),
             "3336b16853d299a907f3fbe6d751c87d382bd06eb1aa61cec20fd0db48e28cf6"
         );
     }
@@ -128,6 +131,7 @@ mod tests {
             good[..62].to_owned(),
             format!("{good}ab"),
             format!("sha256={good}"),
+            format!("0x{good}"),
             good.replacen('a', "g", 1),
             good.replacen('a', " ", 1),
         ] {

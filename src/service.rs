@@ -56,7 +56,7 @@ where
 {
     type Response = Response<Either<Full<Bytes>, ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, S::Future>;
+    type Future = ResponseFuture<S, S::Future, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -84,8 +84,14 @@ where
         let clone = self.inner.clone();
         let ready_inner = std::mem::replace(&mut self.inner, clone);
 
-        let verifier = self.verifier.clone();
-        let verification = Box::pin(verifier.verify_streamed(request, checked));
-        ResponseFuture::verifying(verification, ready_inner, self.rejection.clone())
+        let lookup = self.verifier.look_up_key(checked);
+        ResponseFuture::verifying(
+            request,
+            declared,
+            lookup,
+            self.verifier.clone(),
+            ready_inner,
+            self.rejection.clone(),
+        )
     }
 }

@@ -194,7 +194,7 @@ impl HmacSigner {
             Some(nonce) => MessagePrefix::with_nonce(&timestamp, nonce),
             None => MessagePrefix::new(&timestamp),
         };
-        let signature = hex::encode(prefix.sign(&self.secret, body));
+        let signature = const_hex::encode(prefix.sign(&self.secret, body));
 
         SignedHeaders {
             timestamp,

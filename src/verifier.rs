@@ -1,16 +1,16 @@
 //! The verifier: configuration and the steps that check one request.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use hmac::Mac;
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
-use http_body_util::Full;
+use smallvec::SmallVec;
 
-use crate::body::read_limited;
 use crate::clock::{Clock, SystemClock};
-use crate::headers::{required_value, single_value};
+use crate::headers::{single_header, single_value};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
 use crate::message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
@@ -19,7 +19,7 @@ use crate::scheme::httpsig::{self, CheckedHttpSignature, RequestHead};
 use crate::scheme::webhooks::{self, WebhookHeaders};
 use crate::scheme::Scheme;
 use crate::timestamp::{check_window, parse_unix_seconds};
-use crate::{BoxError, HeaderNames, HmacSecret, SecretError, VerifiedCaller, VerifyError};
+use crate::{HeaderNames, HmacSecret, SecretError, VerifiedCaller, VerifyError};
 
 /// Default accepted distance between the request timestamp and the
 /// verifier's clock, in seconds, in either direction.
@@ -300,18 +300,24 @@ pub(crate) enum CheckedHeaders {
 /// digest when `Content-Digest` was sent.
 pub(crate) struct PendingMacs {
     entry: Option<Arc<KeyEntry>>,
-    macs: Vec<(usize, HmacSha256)>,
+    macs: Macs,
     /// Whether the body is part of the MAC input. RFC 9421 signs the body
     /// through `Content-Digest` instead.
     body_signed: bool,
     /// The signatures sent; the request verifies when any of them matches.
     signatures: Signatures,
-    digest: Option<BodyDigest>,
+    /// Boxed because only RFC 9421 requests with `Content-Digest` need it,
+    /// and it would otherwise enlarge every response future.
+    digest: Option<Box<BodyDigest>>,
     /// Whether a non-empty body must be covered by a signed `Content-Digest`.
     body_needs_digest: bool,
     body_seen: bool,
     replay_id: ReplayId,
 }
+
+/// MACs with the index of the secret each was started with. Only a key in
+/// rotation has several active secrets, so one is kept inline.
+type Macs = SmallVec<[(usize, HmacSha256); 1]>;
 
 /// One signature, or the list of a Standard Webhooks request. Only that
 /// scheme sends several, so the common case needs no allocation.
@@ -348,7 +354,7 @@ impl ReplayId {
         match self {
             Self::Signature(signature) => {
                 let mut hex_text = [0u8; 2 * SIGNATURE_LEN];
-                hex::encode_to_slice(signature, &mut hex_text).expect("the buffer fits the signature");
+                const_hex::encode_to_slice(signature, &mut hex_text).expect("the buffer fits the signature");
                 let mut text = String::with_capacity(2 + hex_text.len());
                 text.push_str("s:");
                 text.push_str(std::str::from_utf8(&hex_text).expect("hex is ASCII"));
@@ -385,8 +391,8 @@ impl ActiveSecrets<'_> {
     /// Starts one MAC per active secret with `start`, keeping each secret's
     /// index. An unknown id, or a key whose secrets have all expired, gets
     /// one MAC with a decoy key, so that timing does not tell them apart.
-    fn start_each(&self, start: impl Fn(&HmacSecret) -> HmacSha256) -> Vec<(usize, HmacSha256)> {
-        let mut macs = Vec::with_capacity(1);
+    fn start_each(&self, start: impl Fn(&HmacSecret) -> HmacSha256) -> Macs {
+        let mut macs = Macs::new();
         if let Some(entry) = self.entry {
             for (index, version) in entry.versions().iter().enumerate() {
                 if version.is_active(self.now) {
@@ -464,7 +470,14 @@ impl HmacVerifier {
     ) -> Result<CheckedHeaders, VerifyError> {
         let config = &*self.config;
         let mut chosen = None;
-        for scheme in &config.schemes {
+        // With one scheme there is nothing to choose, so its presence check
+        // would only repeat the header lookups that the scheme does next.
+        let candidates = if config.schemes.len() > 1 {
+            &config.schemes[..]
+        } else {
+            &[]
+        };
+        for scheme in candidates {
             if !scheme.is_present(headers, &config.headers) {
                 continue;
             }
@@ -511,8 +524,10 @@ impl HmacVerifier {
         let names = &config.headers;
 
         let signature_text = single_value(headers, &names.signature)?;
-        let timestamp_text = single_value(headers, &names.timestamp)?;
-        let (Some(signature_text), Some(timestamp_text)) = (signature_text, timestamp_text) else {
+        let timestamp_header = single_header(headers, &names.timestamp)?;
+        let (Some(signature_text), Some((timestamp_value, timestamp_text))) =
+            (signature_text, timestamp_header)
+        else {
             let header = if signature_text.is_none() {
                 names.signature.clone()
             } else {
@@ -533,7 +548,7 @@ impl HmacVerifier {
         check_window(timestamp, config.clock.now_unix(), config.window_seconds)?;
 
         Ok(CheckedHeaders::Default {
-            timestamp: first_value(headers, &names.timestamp),
+            timestamp: timestamp_value.clone(),
             signature,
             key_id,
             nonce,
@@ -542,8 +557,8 @@ impl HmacVerifier {
 
     fn check_key_id(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, VerifyError> {
         let name = &self.config.headers.key_id;
-        match single_value(headers, name)? {
-            Some(text) if is_valid_key_id(text) => Ok(Some(first_value(headers, name))),
+        match single_header(headers, name)? {
+            Some((value, text)) if is_valid_key_id(text) => Ok(Some(value.clone())),
             Some(_) => Err(VerifyError::InvalidKeyId),
             None if self.default_key_id().is_some() => Ok(None),
             None => Err(VerifyError::MissingKeyId),
@@ -557,25 +572,44 @@ impl HmacVerifier {
         }
     }
 
-    /// Looks the key up and starts one MAC per active secret, each already
-    /// fed with what the scheme signs before the body.
-    pub(crate) async fn start_macs(&self, checked: CheckedHeaders) -> Result<PendingMacs, VerifyError> {
-        let requested_key_id = match &checked {
+    /// Returns the key id that `checked` requests, or the default key id.
+    fn requested_key_id<'a>(&'a self, checked: &'a CheckedHeaders) -> &'a str {
+        let requested = match checked {
             CheckedHeaders::Default { key_id, .. } => key_id.as_ref().map(header_text),
             CheckedHeaders::Webhooks { key_id, .. } => key_id.as_deref(),
             CheckedHeaders::HttpSignature { checked, .. } => checked.key_id.as_deref(),
         };
-        let key_id = requested_key_id
-            .or_else(|| self.default_key_id())
-            .unwrap_or_default();
-        let entry = match &self.config.keys {
-            KeySource::Ring(ring) => ring.get(key_id).cloned(),
-            KeySource::Provider(provider) => provider
-                .lookup(key_id)
-                .await
-                .map_err(|error| VerifyError::KeyProviderUnavailable { reason: error.reason })?,
-        };
+        requested.or_else(|| self.default_key_id()).unwrap_or_default()
+    }
 
+    /// Looks the key up and starts one MAC per active secret.
+    ///
+    /// A key ring returns the key at once, so the common case needs no
+    /// future. A [`KeyProvider`] may have to wait, so its lookup is returned
+    /// boxed.
+    pub(crate) fn look_up_key(&self, checked: CheckedHeaders) -> KeyLookup {
+        match &self.config.keys {
+            KeySource::Ring(ring) => {
+                let entry = ring.get(self.requested_key_id(&checked)).cloned();
+                KeyLookup::Ready(self.start_macs(checked, entry))
+            }
+            KeySource::Provider(provider) => {
+                let verifier = self.clone();
+                let provider = Arc::clone(provider);
+                KeyLookup::Pending(Box::pin(async move {
+                    let entry = provider
+                        .lookup(verifier.requested_key_id(&checked))
+                        .await
+                        .map_err(|error| VerifyError::KeyProviderUnavailable { reason: error.reason })?;
+                    Ok(verifier.start_macs(checked, entry))
+                }))
+            }
+        }
+    }
+
+    /// Starts one MAC per active secret of `entry`, each already fed with
+    /// what the scheme signs before the body.
+    fn start_macs(&self, checked: CheckedHeaders, entry: Option<Arc<KeyEntry>>) -> PendingMacs {
         let now = self.config.clock.now_unix();
         let secrets = ActiveSecrets {
             entry: entry.as_deref(),
@@ -626,14 +660,13 @@ impl HmacVerifier {
             } => PendingMacs {
                 entry: None,
                 macs: secrets.start_each(|secret| {
-                    let mut mac = HmacSha256::new_from_slice(secret.expose_bytes())
-                        .expect("HMAC-SHA256 accepts keys of any length");
+                    let mut mac = secret.start_mac();
                     mac.update(&checked.base);
                     mac
                 }),
                 body_signed: false,
                 signatures: Signatures::One(checked.signature),
-                digest: checked.digest.map(BodyDigest::new),
+                digest: checked.digest.map(|digest| Box::new(BodyDigest::new(digest))),
                 body_needs_digest: require_content_digest && !checked.content_digest_covered,
                 body_seen: false,
                 replay_id: match checked.nonce {
@@ -642,17 +675,20 @@ impl HmacVerifier {
                 },
             },
         };
-        Ok(PendingMacs { entry, ..pending })
+        PendingMacs { entry, ..pending }
     }
 
     /// Compares the finished MACs with the signature in constant time, then
-    /// applies the allow-list and replay protection.
-    pub(crate) async fn finish(
+    /// checks the body digest and the allow-list.
+    ///
+    /// Replay protection is left to [`HmacVerifier::replay_check`], because
+    /// it is the one step that may wait on a store.
+    pub(crate) fn check_signature(
         &self,
         pending: PendingMacs,
         method: &Method,
         path: &str,
-    ) -> Result<VerifiedCaller, VerifyError> {
+    ) -> Result<Verified, VerifyError> {
         let mut matched = None;
         for (index, mac) in pending.macs {
             // Every MAC is compared with every signature, so the work does
@@ -690,18 +726,31 @@ impl HmacVerifier {
                 key_id: entry.key_id().to_owned(),
             });
         }
-        self.check_replay(entry.key_id(), &pending.replay_id).await?;
-        Ok(caller)
+        Ok(Verified {
+            caller,
+            replay_id: pending.replay_id,
+        })
     }
 
-    async fn check_replay(&self, key_id: &str, replay_id: &ReplayId) -> Result<(), VerifyError> {
+    /// Returns the replay store check for a verified request, or `None` when
+    /// replay protection is off.
+    pub(crate) fn replay_check(&self, verified: &Verified) -> Option<ReplayCheck> {
+        let replay = self.config.replay.as_ref()?;
+        let key_id = verified.caller.key_id_arc();
+        let key = replay.store_key(&key_id, &verified.replay_id.to_key_part());
+        let verifier = self.clone();
+        Some(Box::pin(
+            async move { verifier.check_replay(&key_id, &key).await },
+        ))
+    }
+
+    async fn check_replay(&self, key_id: &str, key: &str) -> Result<(), VerifyError> {
         let Some(replay) = &self.config.replay else {
             return Ok(());
         };
-        let key = replay.store_key(key_id, &replay_id.to_key_part());
         let ttl = replay_ttl(self.config.window_seconds);
 
-        match replay.store.check_and_record(&key, ttl).await {
+        match replay.store.check_and_record(key, ttl).await {
             Ok(ReplayStatus::Fresh) => Ok(()),
             Ok(ReplayStatus::AlreadySeen) => Err(VerifyError::Replayed),
             Err(error) if replay.fail_open => {
@@ -732,50 +781,40 @@ impl HmacVerifier {
             });
         }
 
-        let mut pending = self.start_macs(checked).await?;
+        let mut pending = match self.look_up_key(checked) {
+            KeyLookup::Ready(pending) => pending,
+            KeyLookup::Pending(lookup) => lookup.await?,
+        };
         pending.update(body);
-        self.finish(pending, request.method(), request.uri().path()).await
-    }
-
-    /// Verifies a request with a streamed body and rebuilds it around the
-    /// bytes received, with the verified caller in its extensions.
-    pub(crate) async fn verify_streamed<B>(
-        self,
-        request: Request<B>,
-        checked: CheckedHeaders,
-    ) -> Result<Request<Full<Bytes>>, VerifyError>
-    where
-        B: http_body::Body,
-        B::Error: Into<BoxError>,
-    {
-        let (mut parts, body) = request.into_parts();
-        let mut pending = self.start_macs(checked).await?;
-
-        let declared = declared_length(&parts.headers);
-        let bytes = read_limited(body, self.config.body_limit, declared, |chunk| {
-            pending.update(chunk)
-        })
-        .await?;
-
-        let caller = self.finish(pending, &parts.method, parts.uri.path()).await?;
-        parts.extensions.insert(caller);
-        Ok(Request::from_parts(parts, Full::new(bytes)))
+        let verified = self.check_signature(pending, request.method(), request.uri().path())?;
+        if let Some(replay_check) = self.replay_check(&verified) {
+            replay_check.await?;
+        }
+        Ok(verified.caller)
     }
 }
 
-/// Returns the first value of a header already checked to be single.
-fn first_value(headers: &HeaderMap, name: &http::HeaderName) -> HeaderValue {
-    headers
-        .get(name)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static(""))
+/// The outcome of a key lookup: the MACs started, or the lookup still
+/// waiting on a [`KeyProvider`].
+// The ready MACs move once, into the response future. Boxing them to even
+// out the variants would cost the allocation that this type avoids.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum KeyLookup {
+    Ready(PendingMacs),
+    Pending(Pin<Box<dyn Future<Output = Result<PendingMacs, VerifyError>> + Send>>),
+}
+
+/// A replay store check in progress.
+pub(crate) type ReplayCheck = Pin<Box<dyn Future<Output = Result<(), VerifyError>> + Send>>;
+
+/// A request whose signature, digest and allow-list checks passed.
+pub(crate) struct Verified {
+    pub(crate) caller: VerifiedCaller,
+    replay_id: ReplayId,
 }
 
 fn check_nonce(headers: &HeaderMap, name: &http::HeaderName) -> Result<HeaderValue, VerifyError> {
-    let text = required_value(headers, name).map_err(|error| match error {
-        VerifyError::MissingHeader { .. } => VerifyError::MissingNonce,
-        other => other,
-    })?;
+    let (value, text) = single_header(headers, name)?.ok_or(VerifyError::MissingNonce)?;
     let well_formed = (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&text.len())
         && text
             .bytes()
@@ -783,7 +822,7 @@ fn check_nonce(headers: &HeaderMap, name: &http::HeaderName) -> Result<HeaderVal
     if !well_formed {
         return Err(VerifyError::InvalidNonce);
     }
-    Ok(first_value(headers, name))
+    Ok(value.clone())
 }
 
 /// Returns the declared `Content-Length`, when there is exactly one valid value.

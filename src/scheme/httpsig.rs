@@ -598,8 +598,7 @@ pub(crate) fn sign_request(
     let head = RequestHead { method, uri, headers };
     let base = signature_base(head, &options.scheme, &input)?;
 
-    let mut mac = crate::HmacSha256::new_from_slice(secret.expose_bytes())
-        .expect("HMAC-SHA256 accepts keys of any length");
+    let mut mac = secret.start_mac();
     mac.update(&base);
     let signature = BASE64.encode(mac.finalize().into_bytes());
 

@@ -95,8 +95,7 @@ pub(crate) fn parse_signature_list(list: &str) -> Result<Vec<[u8; SIGNATURE_LEN]
 /// the one definition of the signed message, used to sign and to verify.
 pub(crate) fn start_mac(secret: &HmacSecret, id: &str, timestamp: &str) -> HmacSha256 {
     use hmac::Mac as _;
-    let mut mac =
-        HmacSha256::new_from_slice(secret.expose_bytes()).expect("HMAC-SHA256 accepts keys of any length");
+    let mut mac = secret.start_mac();
     mac.update(id.as_bytes());
     mac.update(b".");
     mac.update(timestamp.as_bytes());

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         Command::Keygen => {
             // The hex text itself is the secret: both sides key the HMAC with
             // its UTF-8 bytes, as Python's `secret.encode()` does.
-            println!("{}", hex::encode(HmacSecret::generate().expose_bytes()));
+            println!("{}", const_hex::encode(HmacSecret::generate().expose_bytes()));
             Ok(ExitCode::SUCCESS)
         }
     };

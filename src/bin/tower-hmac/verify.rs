@@ -126,7 +126,7 @@ fn report_failure(error: &VerifyError, args: &VerifyArgs, body: &[u8], now: i64)
              {} bytes with SHA-256 {}, so compare it byte for byte with what was sent (a trailing newline, \
              JSON spacing or key order all change it)",
             body.len(),
-            hex::encode(Sha256::digest(body))
+            const_hex::encode(Sha256::digest(body))
         ),
         _ => "check the secret and the captured values".to_owned(),
     };
