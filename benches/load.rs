@@ -9,7 +9,8 @@
 //!
 //! The bench starts the server as a child process (this same executable with
 //! `TOWER_HMAC_LOAD_ROLE=server`) on an ephemeral `127.0.0.1` port, so the
-//! server's CPU time and peak memory are its own. The load generator is a
+//! server's CPU time and peak memory are its own. It serves with the example
+//! server's connection loop (`examples/support/serve.rs`). The load generator is a
 //! Tokio client with one HTTP/1.1 connection per concurrent caller. It signs
 //! every request afresh with [`HmacSigner`], for the open route too, so the
 //! client does the same work for both routes. Every phase is bounded in time
@@ -30,6 +31,8 @@
 
 #[path = "../examples/support/app.rs"]
 mod app;
+#[path = "../examples/support/serve.rs"]
+mod serve;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -55,6 +58,9 @@ const SECRET_VAR: &str = "TOWER_HMAC_LOAD_SECRET";
 
 /// Size of the JSON request body of the throughput runs, in bytes.
 const JSON_BODY_LEN: usize = 1024;
+
+/// Time a client has to send its request head: the example server's default.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Upper bound on requests per phase, whatever the duration.
 const MAX_REQUESTS_PER_PHASE: usize = 2_000_000;
@@ -152,12 +158,13 @@ fn serve() {
             let mut sink = Vec::new();
             let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
         });
-        axum::serve(listener, bench_router(verifier, limit))
-            .with_graceful_shutdown(async {
-                let _ = stdin_closed.await;
-            })
-            .await
-            .unwrap();
+        // The example server's own connection loop, with its header timeout
+        // and read buffer cap, so the figures are those of the example.
+        let router = bench_router(verifier, limit);
+        serve::serve(listener, router, HEADER_READ_TIMEOUT, async {
+            let _ = stdin_closed.await;
+        })
+        .await;
     });
 }
 

@@ -347,21 +347,19 @@ enum ReplayId {
 }
 
 impl ReplayId {
-    /// Returns the id as stored: `s:<signature hex>`, `n:<nonce>` or
-    /// `w:<webhook-id>`. The tags keep the kinds apart when verifiers with
-    /// different settings share a store.
-    fn to_key_part(&self) -> String {
+    /// Calls `use_part` with the id as stored: `s:<signature hex>`,
+    /// `n:<nonce>` or `w:<webhook-id>`. The tags keep the kinds apart when
+    /// verifiers with different settings share a store. The signature's hex
+    /// is written on the stack, so the common case allocates nothing here.
+    fn with_key_part<T>(&self, use_part: impl FnOnce(&str, &str) -> T) -> T {
         match self {
             Self::Signature(signature) => {
                 let mut hex_text = [0u8; 2 * SIGNATURE_LEN];
                 const_hex::encode_to_slice(signature, &mut hex_text).expect("the buffer fits the signature");
-                let mut text = String::with_capacity(2 + hex_text.len());
-                text.push_str("s:");
-                text.push_str(std::str::from_utf8(&hex_text).expect("hex is ASCII"));
-                text
+                use_part("s:", std::str::from_utf8(&hex_text).expect("hex is ASCII"))
             }
-            Self::Nonce(nonce) => format!("n:{nonce}"),
-            Self::MessageId(id) => format!("w:{id}"),
+            Self::Nonce(nonce) => use_part("n:", nonce),
+            Self::MessageId(id) => use_part("w:", id),
         }
     }
 }
@@ -737,7 +735,9 @@ impl HmacVerifier {
     pub(crate) fn replay_check(&self, verified: &Verified) -> Option<ReplayCheck> {
         let replay = self.config.replay.as_ref()?;
         let key_id = verified.caller.key_id_arc();
-        let key = replay.store_key(&key_id, &verified.replay_id.to_key_part());
+        let key = verified
+            .replay_id
+            .with_key_part(|tag, id| replay.store_key(&key_id, tag, id));
         let verifier = self.clone();
         Some(Box::pin(
             async move { verifier.check_replay(&key_id, &key).await },

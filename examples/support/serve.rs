@@ -20,6 +20,13 @@ use tokio::net::TcpListener;
 /// Maximum time to wait for open connections after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Largest read buffer of one connection, in bytes. hyper 1.x lets it grow
+/// to about 400 KiB during a large upload, but the HMAC layer copies the body
+/// into its own buffer as it arrives, so a larger read buffer only adds that
+/// much memory per connection. It also caps the request head, because hyper
+/// rejects a head that does not fit the buffer with 431.
+const MAX_READ_BUFFER: usize = 64 * 1024;
+
 /// Serves `router` on `listener` until `shutdown` completes, closing any
 /// connection whose request headers take longer than `header_timeout`.
 pub async fn serve(
@@ -49,6 +56,7 @@ pub async fn serve(
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
+            .max_buf_size(MAX_READ_BUFFER)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

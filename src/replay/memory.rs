@@ -1,7 +1,7 @@
 //! A replay store in process memory, for a single instance.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,11 @@ const FULL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// Maximum entry lifetime: longer TTLs are cut to this, so that adding the
 /// TTL to an `Instant` cannot overflow. 100 years, in seconds.
 const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// Maximum number of expiry queues, one per distinct TTL. A verifier always
+/// passes the same TTL, so this allows eight verifiers with different windows
+/// to share one store.
+const MAX_QUEUES: usize = 8;
 
 /// A replay store in process memory, bounded to a maximum number of entries.
 ///
@@ -29,10 +34,10 @@ const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 /// Size `max_entries` for the peak rate of accepted requests times the entry
 /// lifetime, which is twice the timestamp window plus one second (121 s for
 /// the default 60 s window). Each entry costs the key (about 90 bytes with
-/// the default prefix) plus roughly 80 bytes of map and heap overhead. That
+/// the default prefix) plus roughly 80 bytes of map and queue overhead. That
 /// figure is an estimate, not a measurement.
 ///
-/// All calls take one mutex for a few map and heap operations and never hold
+/// All calls take one mutex for a few map and queue operations and never hold
 /// it across an `.await`.
 #[derive(Debug)]
 pub struct MemoryReplayStore {
@@ -44,12 +49,30 @@ pub struct MemoryReplayStore {
 struct State {
     /// Unexpired keys and their expiry instants.
     entries: HashMap<Arc<str>, Instant>,
-    /// The same keys ordered by expiry, earliest on top.
-    expiries: BinaryHeap<Reverse<(Instant, Arc<str>)>>,
-    /// When the last "store full" warning was logged.
-    last_full_warning: Option<Instant>,
+    /// The same keys in insertion order, one queue per TTL.
+    queues: Vec<ExpiryQueue>,
+    full_warnings: FullWarnings,
+}
+
+/// Rate limit of the "store full" warning.
+#[derive(Debug, Default)]
+struct FullWarnings {
+    /// When the last warning was logged.
+    last: Option<Instant>,
     /// Ids rejected as full since that warning.
-    rejected_since_warning: u64,
+    rejected_since_last: u64,
+}
+
+/// Keys recorded with one TTL, oldest first.
+///
+/// Entries are added under the lock with the current instant plus the same
+/// TTL, so their expiries only grow and the expired ones are always at the
+/// front. Removing them costs no search, unlike a heap whose every removal
+/// walks a path of random memory through a large store.
+#[derive(Debug)]
+struct ExpiryQueue {
+    ttl: Duration,
+    keys: VecDeque<(Instant, Arc<str>)>,
 }
 
 impl MemoryReplayStore {
@@ -81,28 +104,50 @@ impl MemoryReplayStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // Every update leaves the map and heap consistent before any call
+        // Every update leaves the map and queues consistent before any call
         // that could panic, so a poisoned lock still guards valid data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn record(&self, key: &str, ttl: Duration) -> Result<ReplayStatus, ReplayStoreError> {
-        let now = Instant::now();
+        let ttl = ttl.min(MAX_TTL);
         let mut state = self.lock();
+        // Read the clock under the lock, so that entries are queued in the
+        // order of their expiry.
+        let now = Instant::now();
         state.purge(now);
 
-        if state.entries.contains_key(key) {
-            return Ok(ReplayStatus::AlreadySeen);
-        }
-        if state.entries.len() >= self.max_entries {
-            state.warn_full(now, self.max_entries);
-            return Err(ReplayStoreError::Full);
-        }
-
-        let expires = now + ttl.min(MAX_TTL);
+        // The key is hashed once, through the entry API. Most ids are fresh,
+        // and a fresh id needs the shared copy of its key anyway.
+        let expires = now + ttl;
         let key: Arc<str> = Arc::from(key);
-        state.expiries.push(Reverse((expires, Arc::clone(&key))));
-        state.entries.insert(key, expires);
+        let State {
+            entries,
+            queues,
+            full_warnings,
+        } = &mut *state;
+        let full = entries.len() >= self.max_entries;
+        match entries.entry(key) {
+            Entry::Occupied(slot) if *slot.get() > now => return Ok(ReplayStatus::AlreadySeen),
+            // Expired, but still queued behind entries that live longer: the
+            // id is recorded again in the same map slot.
+            Entry::Occupied(mut slot) => {
+                queue_for(queues, ttl)
+                    .keys
+                    .push_back((expires, Arc::clone(slot.key())));
+                slot.insert(expires);
+            }
+            Entry::Vacant(_) if full => {
+                full_warnings.record(now, self.max_entries);
+                return Err(ReplayStoreError::Full);
+            }
+            Entry::Vacant(slot) => {
+                queue_for(queues, ttl)
+                    .keys
+                    .push_back((expires, Arc::clone(slot.key())));
+                slot.insert(expires);
+            }
+        }
         Ok(ReplayStatus::Fresh)
     }
 }
@@ -110,38 +155,66 @@ impl MemoryReplayStore {
 impl State {
     /// Removes every entry whose expiry is at or before `now`.
     fn purge(&mut self, now: Instant) {
-        while let Some(Reverse((expires, _))) = self.expiries.peek() {
-            if *expires > now {
-                break;
-            }
-            let Some(Reverse((expires, key))) = self.expiries.pop() else {
-                break;
-            };
-            // The heap contains one item per map entry, because a key is only
-            // inserted again after its old item was popped here.
-            if self.entries.get(&key) == Some(&expires) {
-                self.entries.remove(&key);
+        for queue in &mut self.queues {
+            while let Some((expires, _)) = queue.keys.front() {
+                if *expires > now {
+                    break;
+                }
+                let Some((expires, key)) = queue.keys.pop_front() else {
+                    break;
+                };
+                // The map keeps the latest expiry of each key. An item with
+                // another instant was replaced by a later record of its key.
+                if let Entry::Occupied(slot) = self.entries.entry(key) {
+                    if *slot.get() == expires {
+                        slot.remove();
+                    }
+                }
             }
         }
     }
+}
 
-    fn warn_full(&mut self, now: Instant, max_entries: usize) {
-        self.rejected_since_warning += 1;
-        let due = match self.last_full_warning {
+impl FullWarnings {
+    /// Counts one id rejected as full, and logs a warning unless one was
+    /// logged in the last [`FULL_LOG_INTERVAL`].
+    fn record(&mut self, now: Instant, max_entries: usize) {
+        self.rejected_since_last += 1;
+        let due = match self.last {
             None => true,
             Some(last) => now.duration_since(last) >= FULL_LOG_INTERVAL,
         };
         if due {
             tracing::warn!(
                 max_entries,
-                rejected = self.rejected_since_warning,
+                rejected = self.rejected_since_last,
                 "in-memory replay store is full of unexpired entries; rejecting new requests with 503. \
                  Raise max_entries or shorten the timestamp window"
             );
-            self.last_full_warning = Some(now);
-            self.rejected_since_warning = 0;
+            self.last = Some(now);
+            self.rejected_since_last = 0;
         }
     }
+}
+
+/// Returns the queue of entries with `ttl`, adding it if there is room.
+fn queue_for(queues: &mut Vec<ExpiryQueue>, ttl: Duration) -> &mut ExpiryQueue {
+    let index = match queues.iter().position(|queue| queue.ttl == ttl) {
+        Some(index) => index,
+        None if queues.len() < MAX_QUEUES => {
+            queues.push(ExpiryQueue {
+                ttl,
+                keys: VecDeque::new(),
+            });
+            queues.len() - 1
+        }
+        // NOTE: beyond MAX_QUEUES distinct TTLs, entries share the last
+        // queue. An entry there with a shorter TTL than those queued
+        // before it is removed only when they expire, so until then it
+        // still counts toward max_entries.
+        None => queues.len() - 1,
+    };
+    &mut queues[index]
 }
 
 impl ReplayStore for MemoryReplayStore {
@@ -244,6 +317,44 @@ mod tests {
         assert_eq!(store.len(), 1);
         assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::AlreadySeen));
         assert_eq!(record(&store, "short", MINUTE), Ok(ReplayStatus::Fresh));
+    }
+
+    #[test]
+    fn mixed_ttls_expire_independently() {
+        let store = MemoryReplayStore::new(10);
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(
+            record(&store, "short", Duration::from_millis(30)),
+            Ok(ReplayStatus::Fresh)
+        );
+
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(store.len(), 1);
+        assert_eq!(record(&store, "short", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::AlreadySeen));
+    }
+
+    #[test]
+    fn ttls_beyond_queue_limit_share_last_queue() {
+        let store = MemoryReplayStore::new(20);
+        for index in 0..MAX_QUEUES {
+            let ttl = MINUTE + Duration::from_secs(index as u64);
+            assert_eq!(
+                record(&store, &format!("key-{index}"), ttl),
+                Ok(ReplayStatus::Fresh)
+            );
+        }
+        let short = Duration::from_millis(30);
+        assert_eq!(record(&store, "late", short), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "late", short), Ok(ReplayStatus::AlreadySeen));
+
+        // "late" waits behind a longer-lived entry of the shared queue, so it
+        // still counts, but its id is fresh again once its own TTL is over.
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(store.len(), MAX_QUEUES + 1);
+        assert_eq!(record(&store, "late", short), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "late", short), Ok(ReplayStatus::AlreadySeen));
+        assert_eq!(store.len(), MAX_QUEUES + 1);
     }
 
     #[test]

@@ -47,12 +47,15 @@ impl ReplayProtection {
         self
     }
 
-    /// Returns the store key of `replay_id` sent under `key_id`.
-    pub(crate) fn store_key(&self, key_id: &str, replay_id: &str) -> String {
-        let mut key = String::with_capacity(self.prefix.len() + key_id.len() + replay_id.len() + 1);
+    /// Returns the store key `<prefix><key_id>:<tag><replay_id>` of a
+    /// replay id sent under `key_id`.
+    pub(crate) fn store_key(&self, key_id: &str, tag: &str, replay_id: &str) -> String {
+        let length = self.prefix.len() + key_id.len() + 1 + tag.len() + replay_id.len();
+        let mut key = String::with_capacity(length);
         key.push_str(&self.prefix);
         key.push_str(key_id);
         key.push(':');
+        key.push_str(tag);
         key.push_str(replay_id);
         key
     }
@@ -72,14 +75,17 @@ mod tests {
     #[test]
     fn store_key_has_prefix_and_key_id() {
         let replay = ReplayProtection::new(MemoryReplayStore::new(10)).prefix("billing:");
-        assert_eq!(replay.store_key("partner-a", "s:abc"), "billing:partner-a:s:abc");
+        assert_eq!(
+            replay.store_key("partner-a", "s:", "abc"),
+            "billing:partner-a:s:abc"
+        );
     }
 
     #[test]
     fn default_prefix_is_crate_name() {
         let replay = ReplayProtection::new(MemoryReplayStore::new(10));
         assert_eq!(
-            replay.store_key("default", "n:xyz"),
+            replay.store_key("default", "n:", "xyz"),
             "tower-hmac:replay:default:n:xyz"
         );
     }
