@@ -71,7 +71,21 @@ pub(crate) fn single_header<'a>(
 
 /// Returns the one value of a header that must be present.
 pub(crate) fn required_value<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'a str, VerifyError> {
-    single_value(headers, name)?.ok_or_else(|| VerifyError::MissingHeader { header: name.clone() })
+    Ok(required_header(headers, name)?.1)
+}
+
+/// Does what [`required_value`] does and also returns the value itself.
+pub(crate) fn required_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<(&'a HeaderValue, &'a str), VerifyError> {
+    single_header(headers, name)?.ok_or_else(|| VerifyError::MissingHeader { header: name.clone() })
+}
+
+/// Returns the text of a value that [`single_header`] accepted, trimmed the
+/// same way.
+pub(crate) fn trimmed_text(value: &HeaderValue) -> &str {
+    value.to_str().unwrap_or_default().trim_matches([' ', '\t'])
 }
 
 #[cfg(test)]

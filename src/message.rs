@@ -15,6 +15,10 @@ pub type HmacSha256 = Hmac<Sha256>;
 /// Length of an HMAC-SHA256 tag in bytes.
 pub const SIGNATURE_LEN: usize = 32;
 
+/// The signatures a request carries. Only Standard Webhooks requests may
+/// carry several, so one is kept inline.
+pub(crate) type SignatureList = smallvec::SmallVec<[[u8; SIGNATURE_LEN]; 1]>;
+
 /// The header-derived part of a signed message, before the body bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MessagePrefix<'a> {

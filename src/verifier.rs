@@ -10,9 +10,9 @@ use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use smallvec::SmallVec;
 
 use crate::clock::{Clock, SystemClock};
-use crate::headers::{single_header, single_value};
+use crate::headers::{single_header, single_value, trimmed_text};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
-use crate::message::{decode_signature, HmacSha256, MessagePrefix, SIGNATURE_LEN};
+use crate::message::{decode_signature, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
 use crate::scheme::digest::BodyDigest;
 use crate::scheme::httpsig::{self, CheckedHttpSignature, RequestHead};
@@ -284,11 +284,8 @@ pub(crate) enum CheckedHeaders {
         key_id: Option<HeaderValue>,
         nonce: Option<HeaderValue>,
     },
-    /// Standard Webhooks, verified with the key `key_id` (or the default key).
-    Webhooks {
-        headers: WebhookHeaders,
-        key_id: Option<String>,
-    },
+    /// Standard Webhooks, verified with the scheme's key or the default key.
+    Webhooks { headers: WebhookHeaders },
     /// RFC 9421, with the policy's content digest requirement.
     HttpSignature {
         checked: CheckedHttpSignature,
@@ -305,7 +302,7 @@ pub(crate) struct PendingMacs {
     /// through `Content-Digest` instead.
     body_signed: bool,
     /// The signatures sent; the request verifies when any of them matches.
-    signatures: Signatures,
+    signatures: SignatureList,
     /// Boxed because only RFC 9421 requests with `Content-Digest` need it,
     /// and it would otherwise enlarge every response future.
     digest: Option<Box<BodyDigest>>,
@@ -319,31 +316,17 @@ pub(crate) struct PendingMacs {
 /// rotation has several active secrets, so one is kept inline.
 type Macs = SmallVec<[(usize, HmacSha256); 1]>;
 
-/// One signature, or the list of a Standard Webhooks request. Only that
-/// scheme sends several, so the common case needs no allocation.
-enum Signatures {
-    One([u8; SIGNATURE_LEN]),
-    Many(Vec<[u8; SIGNATURE_LEN]>),
-}
-
-impl Signatures {
-    fn as_slice(&self) -> &[[u8; SIGNATURE_LEN]] {
-        match self {
-            Self::One(signature) => std::slice::from_ref(signature),
-            Self::Many(signatures) => signatures,
-        }
-    }
-}
-
 /// The identity of a request for replay protection. The store key is built
 /// from it only when replay protection is on.
 enum ReplayId {
     /// The signature, when the request carries no nonce.
     Signature([u8; SIGNATURE_LEN]),
-    /// A nonce of the default scheme's header or the RFC 9421 parameter.
+    /// The default scheme's nonce header.
+    HeaderNonce(HeaderValue),
+    /// The RFC 9421 `nonce` parameter.
     Nonce(String),
     /// A Standard Webhooks `webhook-id`.
-    MessageId(String),
+    MessageId(HeaderValue),
 }
 
 impl ReplayId {
@@ -358,8 +341,9 @@ impl ReplayId {
                 const_hex::encode_to_slice(signature, &mut hex_text).expect("the buffer fits the signature");
                 use_part("s:", std::str::from_utf8(&hex_text).expect("hex is ASCII"))
             }
+            Self::HeaderNonce(nonce) => use_part("n:", trimmed_text(nonce)),
             Self::Nonce(nonce) => use_part("n:", nonce),
-            Self::MessageId(id) => use_part("w:", id),
+            Self::MessageId(id) => use_part("w:", trimmed_text(id)),
         }
     }
 }
@@ -403,12 +387,6 @@ impl ActiveSecrets<'_> {
         }
         macs
     }
-}
-
-/// Trims surrounding spaces and tabs from a header value already checked to
-/// be visible ASCII.
-fn header_text(value: &HeaderValue) -> &str {
-    value.to_str().unwrap_or_default().trim_matches([' ', '\t'])
 }
 
 /// Key used to do the same MAC work for an unknown key id as for a known
@@ -493,15 +471,11 @@ impl HmacVerifier {
             Scheme::Default => self.check_default_headers(headers),
             Scheme::StandardWebhooks { key_id } => {
                 let parsed = webhooks::parse_headers(headers)?;
-                let key_id = key_id
-                    .clone()
-                    .or_else(|| self.default_key_id().map(str::to_owned));
-                let key_id = key_id.ok_or(VerifyError::MissingKeyId)?;
+                if key_id.is_none() && self.default_key_id().is_none() {
+                    return Err(VerifyError::MissingKeyId);
+                }
                 check_window(parsed.timestamp, now, config.window_seconds)?;
-                Ok(CheckedHeaders::Webhooks {
-                    headers: parsed,
-                    key_id: Some(key_id),
-                })
+                Ok(CheckedHeaders::Webhooks { headers: parsed })
             }
             Scheme::HttpSignatures(policy) => {
                 let head = RequestHead { method, uri, headers };
@@ -563,6 +537,15 @@ impl HmacVerifier {
         }
     }
 
+    /// Returns the key id configured for Standard Webhooks requests. A
+    /// request matches only one scheme, so the first such scheme is the one.
+    fn webhooks_key_id(&self) -> Option<&str> {
+        self.config.schemes.iter().find_map(|scheme| match scheme {
+            Scheme::StandardWebhooks { key_id } => key_id.as_deref(),
+            _ => None,
+        })
+    }
+
     fn default_key_id(&self) -> Option<&str> {
         match &self.config.keys {
             KeySource::Ring(ring) => ring.default_key_id(),
@@ -573,8 +556,8 @@ impl HmacVerifier {
     /// Returns the key id that `checked` requests, or the default key id.
     fn requested_key_id<'a>(&'a self, checked: &'a CheckedHeaders) -> &'a str {
         let requested = match checked {
-            CheckedHeaders::Default { key_id, .. } => key_id.as_ref().map(header_text),
-            CheckedHeaders::Webhooks { key_id, .. } => key_id.as_deref(),
+            CheckedHeaders::Default { key_id, .. } => key_id.as_ref().map(trimmed_text),
+            CheckedHeaders::Webhooks { .. } => self.webhooks_key_id(),
             CheckedHeaders::HttpSignature { checked, .. } => checked.key_id.as_deref(),
         };
         requested.or_else(|| self.default_key_id()).unwrap_or_default()
@@ -622,31 +605,31 @@ impl HmacVerifier {
                 ..
             } => {
                 let prefix = match &nonce {
-                    Some(nonce) => MessagePrefix::with_nonce(header_text(&timestamp), header_text(nonce)),
-                    None => MessagePrefix::new(header_text(&timestamp)),
+                    Some(nonce) => MessagePrefix::with_nonce(trimmed_text(&timestamp), trimmed_text(nonce)),
+                    None => MessagePrefix::new(trimmed_text(&timestamp)),
                 };
                 let macs = secrets.start_each(|secret| prefix.start_mac(secret));
                 let replay_id = match &nonce {
-                    Some(nonce) => ReplayId::Nonce(header_text(nonce).to_owned()),
+                    Some(nonce) => ReplayId::HeaderNonce(nonce.clone()),
                     None => ReplayId::Signature(signature),
                 };
                 PendingMacs {
                     entry: None,
                     macs,
                     body_signed: true,
-                    signatures: Signatures::One(signature),
+                    signatures: SignatureList::from_buf([signature]),
                     digest: None,
                     body_needs_digest: false,
                     body_seen: false,
                     replay_id,
                 }
             }
-            CheckedHeaders::Webhooks { headers, .. } => PendingMacs {
+            CheckedHeaders::Webhooks { headers } => PendingMacs {
                 entry: None,
                 macs: secrets
-                    .start_each(|secret| webhooks::start_mac(secret, &headers.id, &headers.timestamp_text)),
+                    .start_each(|secret| webhooks::start_mac(secret, headers.id(), headers.timestamp_text())),
                 body_signed: true,
-                signatures: Signatures::Many(headers.signatures),
+                signatures: headers.signatures,
                 digest: None,
                 body_needs_digest: false,
                 body_seen: false,
@@ -663,7 +646,7 @@ impl HmacVerifier {
                     mac
                 }),
                 body_signed: false,
-                signatures: Signatures::One(checked.signature),
+                signatures: SignatureList::from_buf([checked.signature]),
                 digest: checked.digest.map(|digest| Box::new(BodyDigest::new(digest))),
                 body_needs_digest: require_content_digest && !checked.content_digest_covered,
                 body_seen: false,

@@ -8,10 +8,10 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::headers::required_value;
-use crate::message::{HmacSha256, SIGNATURE_LEN};
+use crate::headers::{required_header, required_value, trimmed_text};
+use crate::message::{HmacSha256, SignatureList, SIGNATURE_LEN};
 use crate::timestamp::parse_unix_seconds;
 use crate::{HmacSecret, VerifyError};
 
@@ -31,19 +31,33 @@ const MAX_ID_LEN: usize = 256;
 /// cannot multiply the comparison work.
 const MAX_SIGNATURES: usize = 16;
 
-/// The parsed headers of a Standard Webhooks request.
+/// The parsed headers of a Standard Webhooks request. The id and timestamp
+/// are kept as header values, whose clones share the bytes, so parsing
+/// copies no text.
 #[derive(Debug, Clone)]
 pub(crate) struct WebhookHeaders {
-    pub(crate) id: String,
-    pub(crate) timestamp_text: String,
+    pub(crate) id: HeaderValue,
+    timestamp_value: HeaderValue,
     pub(crate) timestamp: i64,
-    pub(crate) signatures: Vec<[u8; SIGNATURE_LEN]>,
+    pub(crate) signatures: SignatureList,
+}
+
+impl WebhookHeaders {
+    /// Returns the message id as signed.
+    pub(crate) fn id(&self) -> &str {
+        trimmed_text(&self.id)
+    }
+
+    /// Returns the timestamp as signed.
+    pub(crate) fn timestamp_text(&self) -> &str {
+        trimmed_text(&self.timestamp_value)
+    }
 }
 
 /// Parses and checks the three headers, without the timestamp window.
 pub(crate) fn parse_headers(headers: &HeaderMap) -> Result<WebhookHeaders, VerifyError> {
-    let id = required_value(headers, &WEBHOOK_ID)?;
-    let timestamp_text = required_value(headers, &WEBHOOK_TIMESTAMP)?;
+    let (id_value, id) = required_header(headers, &WEBHOOK_ID)?;
+    let (timestamp_value, timestamp_text) = required_header(headers, &WEBHOOK_TIMESTAMP)?;
     let signature_list = required_value(headers, &WEBHOOK_SIGNATURE)?;
 
     // The id is part of the signed message, so a separator or space in it
@@ -56,8 +70,8 @@ pub(crate) fn parse_headers(headers: &HeaderMap) -> Result<WebhookHeaders, Verif
     let signatures = parse_signature_list(signature_list)?;
 
     Ok(WebhookHeaders {
-        id: id.to_owned(),
-        timestamp_text: timestamp_text.to_owned(),
+        id: id_value.clone(),
+        timestamp_value: timestamp_value.clone(),
         timestamp,
         signatures,
     })
@@ -69,8 +83,8 @@ pub(crate) fn parse_headers(headers: &HeaderMap) -> Result<WebhookHeaders, Verif
 ///
 /// Returns [`VerifyError::MalformedSignature`] when no `v1` entry contains a
 /// base64 value of 32 bytes.
-pub(crate) fn parse_signature_list(list: &str) -> Result<Vec<[u8; SIGNATURE_LEN]>, VerifyError> {
-    let mut signatures = Vec::new();
+pub(crate) fn parse_signature_list(list: &str) -> Result<SignatureList, VerifyError> {
+    let mut signatures = SignatureList::new();
     for entry in list
         .split(' ')
         .filter(|entry| !entry.is_empty())
