@@ -20,6 +20,8 @@
 //!   `ring` and `aws-lc-rs` over the same message.
 //! - `sha256-1MiB`: plain SHA-256 throughput of the same three, to compare
 //!   with `openssl speed -evp sha256`.
+//! - `decode-signature`: decoding a 64-character hex signature with `hex`,
+//!   with `const-hex` and with the verifier's `decode_signature`.
 //!
 //! Every variant is checked once to return 200 before it is timed, so a
 //! variant that rejects its input fails the run instead of timing a
@@ -204,6 +206,36 @@ fn hmac_groups(c: &mut Criterion) {
     group.finish();
 }
 
+/// Decoding the 64 hex characters of a default-scheme signature: `hex` 0.4,
+/// which a hand-written handler typically uses, against `const-hex`, which
+/// the verifier uses.
+fn decode_groups(c: &mut Criterion) {
+    let text = "3336b16853d299a907f3fbe6d751c87d382bd06eb1aa61cec20fd0db48e28cf6";
+    let mut expected = [0u8; 32];
+    hex::decode_to_slice(text, &mut expected).unwrap();
+    assert_eq!(tower_hmac::decode_signature(text).unwrap(), expected);
+
+    let mut group = c.benchmark_group("decode-signature");
+    group.bench_function("hex", |b| {
+        b.iter(|| {
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(black_box(text), &mut bytes).unwrap();
+            bytes
+        })
+    });
+    group.bench_function("const_hex", |b| {
+        b.iter(|| {
+            let mut bytes = [0u8; 32];
+            const_hex::decode_to_slice(black_box(text), &mut bytes).unwrap();
+            bytes
+        })
+    });
+    group.bench_function("decode_signature", |b| {
+        b.iter(|| tower_hmac::decode_signature(black_box(text)).unwrap())
+    });
+    group.finish();
+}
+
 /// Short runs: about 3 s per variant, so the whole file takes a few minutes
 /// on two cores. Raise `measurement_time` for publication-grade figures.
 fn config() -> Criterion {
@@ -217,6 +249,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = verify_groups, hmac_groups
+    targets = verify_groups, hmac_groups, decode_groups
 }
 criterion_main!(benches);
