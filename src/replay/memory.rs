@@ -1,7 +1,8 @@
 //! A replay store in process memory, for a single instance.
 
+use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,8 @@ const FULL_LOG_INTERVAL: Duration = Duration::from_secs(10);
 const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 /// Maximum number of expiry queues, one per distinct TTL. A verifier always
-/// passes the same TTL, so this allows eight verifiers with different windows
-/// to share one store.
+/// passes the same TTL, so eight verifiers with different windows can share
+/// one store before any entry goes to the slower overflow heap.
 const MAX_QUEUES: usize = 8;
 
 /// A replay store in process memory, bounded to a maximum number of entries.
@@ -51,6 +52,8 @@ struct State {
     entries: HashMap<Arc<str>, Instant>,
     /// The same keys in insertion order, one queue per TTL.
     queues: Vec<ExpiryQueue>,
+    /// Keys whose TTL found no queue, ordered by expiry, earliest on top.
+    overflow: BinaryHeap<Reverse<(Instant, Arc<str>)>>,
     full_warnings: FullWarnings,
 }
 
@@ -124,28 +127,25 @@ impl MemoryReplayStore {
         let State {
             entries,
             queues,
+            overflow,
             full_warnings,
         } = &mut *state;
         let full = entries.len() >= self.max_entries;
         match entries.entry(key) {
-            Entry::Occupied(slot) if *slot.get() > now => return Ok(ReplayStatus::AlreadySeen),
-            // Expired, but still queued behind entries that live longer: the
-            // id is recorded again in the same map slot.
-            Entry::Occupied(mut slot) => {
-                queue_for(queues, ttl)
-                    .keys
-                    .push_back((expires, Arc::clone(slot.key())));
-                slot.insert(expires);
-            }
+            // The purge above removed every expired entry, so a key still in
+            // the map is within its TTL.
+            Entry::Occupied(_) => return Ok(ReplayStatus::AlreadySeen),
             Entry::Vacant(_) if full => {
                 full_warnings.record(now, self.max_entries);
                 return Err(ReplayStoreError::Full);
             }
             Entry::Vacant(slot) => {
-                queue_for(queues, ttl)
-                    .keys
-                    .push_back((expires, Arc::clone(slot.key())));
+                let queued = Arc::clone(slot.key());
                 slot.insert(expires);
+                match queue_for(queues, ttl) {
+                    Some(queue) => queue.keys.push_back((expires, queued)),
+                    None => overflow.push(Reverse((expires, queued))),
+                }
             }
         }
         Ok(ReplayStatus::Fresh)
@@ -156,21 +156,35 @@ impl State {
     /// Removes every entry whose expiry is at or before `now`.
     fn purge(&mut self, now: Instant) {
         for queue in &mut self.queues {
-            while let Some((expires, _)) = queue.keys.front() {
-                if *expires > now {
-                    break;
-                }
+            while queue.keys.front().is_some_and(|(expires, _)| *expires <= now) {
                 let Some((expires, key)) = queue.keys.pop_front() else {
                     break;
                 };
-                // The map keeps the latest expiry of each key. An item with
-                // another instant was replaced by a later record of its key.
-                if let Entry::Occupied(slot) = self.entries.entry(key) {
-                    if *slot.get() == expires {
-                        slot.remove();
-                    }
-                }
+                remove_if_expiring(&mut self.entries, key, expires);
             }
+        }
+        while self
+            .overflow
+            .peek()
+            .is_some_and(|Reverse((expires, _))| *expires <= now)
+        {
+            let Some(Reverse((expires, key))) = self.overflow.pop() else {
+                break;
+            };
+            remove_if_expiring(&mut self.entries, key, expires);
+        }
+    }
+}
+
+/// Removes `key` from the map if `expires` is still its expiry.
+///
+/// Each map entry has exactly one queue or heap item, with the same instant.
+/// The instants are compared anyway, so that a slip elsewhere cannot remove
+/// a live entry and let its request be replayed.
+fn remove_if_expiring(entries: &mut HashMap<Arc<str>, Instant>, key: Arc<str>, expires: Instant) {
+    if let Entry::Occupied(slot) = entries.entry(key) {
+        if *slot.get() == expires {
+            slot.remove();
         }
     }
 }
@@ -197,8 +211,9 @@ impl FullWarnings {
     }
 }
 
-/// Returns the queue of entries with `ttl`, adding it if there is room.
-fn queue_for(queues: &mut Vec<ExpiryQueue>, ttl: Duration) -> &mut ExpiryQueue {
+/// Returns the queue of entries with `ttl`, adding it if there is room, or
+/// `None` when every queue is in use for another TTL.
+fn queue_for(queues: &mut Vec<ExpiryQueue>, ttl: Duration) -> Option<&mut ExpiryQueue> {
     let index = match queues.iter().position(|queue| queue.ttl == ttl) {
         Some(index) => index,
         None if queues.len() < MAX_QUEUES => {
@@ -208,13 +223,9 @@ fn queue_for(queues: &mut Vec<ExpiryQueue>, ttl: Duration) -> &mut ExpiryQueue {
             });
             queues.len() - 1
         }
-        // NOTE: beyond MAX_QUEUES distinct TTLs, entries share the last
-        // queue. An entry there with a shorter TTL than those queued
-        // before it is removed only when they expire, so until then it
-        // still counts toward max_entries.
-        None => queues.len() - 1,
+        None => return None,
     };
-    &mut queues[index]
+    Some(&mut queues[index])
 }
 
 impl ReplayStore for MemoryReplayStore {
@@ -335,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn ttls_beyond_queue_limit_share_last_queue() {
+    fn ttls_beyond_queue_limit_expire_on_time() {
         let store = MemoryReplayStore::new(20);
         for index in 0..MAX_QUEUES {
             let ttl = MINUTE + Duration::from_secs(index as u64);
@@ -344,17 +355,48 @@ mod tests {
                 Ok(ReplayStatus::Fresh)
             );
         }
+        // A ninth TTL finds no queue, and a long one arrives after it.
         let short = Duration::from_millis(30);
         assert_eq!(record(&store, "late", short), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "later", MINUTE * 60), Ok(ReplayStatus::Fresh));
         assert_eq!(record(&store, "late", short), Ok(ReplayStatus::AlreadySeen));
 
-        // "late" waits behind a longer-lived entry of the shared queue, so it
-        // still counts, but its id is fresh again once its own TTL is over.
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(store.len(), MAX_QUEUES + 1);
         assert_eq!(record(&store, "late", short), Ok(ReplayStatus::Fresh));
-        assert_eq!(record(&store, "late", short), Ok(ReplayStatus::AlreadySeen));
-        assert_eq!(store.len(), MAX_QUEUES + 1);
+        assert_eq!(record(&store, "later", MINUTE), Ok(ReplayStatus::AlreadySeen));
+    }
+
+    #[test]
+    fn distinct_ttl_per_call_frees_capacity() {
+        // A caller that passes a new TTL on every call fills the queues,
+        // then a long-lived id and more short ones go past them. Expired
+        // entries must not keep the store full behind the long-lived one.
+        let store = MemoryReplayStore::new(30);
+        for index in 0..MAX_QUEUES as u64 {
+            let ttl = Duration::from_millis(30 + index);
+            assert_eq!(
+                record(&store, &format!("queued-{index}"), ttl),
+                Ok(ReplayStatus::Fresh)
+            );
+        }
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::Fresh));
+        for index in 0..21u64 {
+            let ttl = Duration::from_millis(40 + index);
+            assert_eq!(
+                record(&store, &format!("short-{index}"), ttl),
+                Ok(ReplayStatus::Fresh)
+            );
+        }
+        assert_eq!(
+            record(&store, "one-too-many", MINUTE),
+            Err(ReplayStoreError::Full)
+        );
+
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(store.len(), 1);
+        assert_eq!(record(&store, "after", MINUTE), Ok(ReplayStatus::Fresh));
+        assert_eq!(record(&store, "long", MINUTE), Ok(ReplayStatus::AlreadySeen));
     }
 
     #[test]
