@@ -107,8 +107,8 @@ impl MemoryReplayStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // Every update leaves the map, queues and heap consistent before any call
-        // that could panic, so a poisoned lock still guards valid data.
+        // Every update leaves the map, queues and heap consistent before any
+        // call that could panic, so a poisoned lock still guards valid data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
