@@ -6,72 +6,23 @@
 
 mod common;
 
-use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use bytes::Bytes;
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 use tower_hmac::replay::{MemoryReplayStore, ReplayFuture, ReplayProtection, ReplayStore};
 use tower_hmac::{HmacVerifier, KeyEntry, KeyProvider, KeyProviderError, KeyRing, LookupFuture, ManualClock};
 
-use common::{detail, echo_app, read, secret, signed_post, NOW};
-
-/// A body that returns `Pending` before each chunk, waking its task, as a
-/// socket does when the next bytes have not arrived yet.
-struct WaitingBody {
-    chunks: VecDeque<Bytes>,
-    fail_at_end: bool,
-    ready: bool,
-}
-
-impl WaitingBody {
-    fn new(chunks: &[&[u8]]) -> Self {
-        Self {
-            chunks: chunks.iter().map(|chunk| Bytes::copy_from_slice(chunk)).collect(),
-            fail_at_end: false,
-            ready: false,
-        }
-    }
-}
-
-impl http_body::Body for WaitingBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
-        if !self.ready {
-            self.ready = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        self.ready = false;
-
-        if let Some(chunk) = self.chunks.pop_front() {
-            return Poll::Ready(Some(Ok(http_body::Frame::data(chunk))));
-        }
-        if self.fail_at_end {
-            self.fail_at_end = false;
-            let error = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset by peer");
-            return Poll::Ready(Some(Err(error)));
-        }
-        Poll::Ready(None)
-    }
-}
+use common::{detail, echo_app, read, secret, signed_post, ScriptedBody, NOW};
 
 /// Returns a request signed over the concatenated `chunks`, whose body
 /// sends them one poll apart.
 fn waiting_request(chunks: &[&[u8]]) -> Request<Body> {
     let whole = chunks.concat();
     let (parts, _) = signed_post(&whole, NOW).into_parts();
-    Request::from_parts(parts, Body::new(WaitingBody::new(chunks)))
+    Request::from_parts(parts, Body::new(ScriptedBody::new(chunks).waiting()))
 }
 
 /// A key provider that yields to the runtime before it returns the key.
@@ -149,7 +100,7 @@ async fn body_arriving_across_polls_verifies() {
 async fn tampered_body_across_polls_is_rejected() {
     let (app, calls) = echo_app(common::verifier());
     let (parts, _) = signed_post(b"{\"amount\":1}", NOW).into_parts();
-    let body = Body::new(WaitingBody::new(&[b"{\"amount\":", b"9}"]));
+    let body = Body::new(ScriptedBody::new(&[b"{\"amount\":", b"9}"]).waiting());
 
     let response = app.oneshot(Request::from_parts(parts, body)).await.unwrap();
     let (status, body, _) = read(response).await;
@@ -163,8 +114,7 @@ async fn tampered_body_across_polls_is_rejected() {
 async fn body_failing_after_wait_gets_400() {
     let (app, calls) = echo_app(common::verifier());
     let (parts, _) = signed_post(b"{}", NOW).into_parts();
-    let mut waiting = WaitingBody::new(&[b"{"]);
-    waiting.fail_at_end = true;
+    let waiting = ScriptedBody::new(&[b"{"]).waiting().failing();
 
     let response = app
         .oneshot(Request::from_parts(parts, Body::new(waiting)))

@@ -117,6 +117,10 @@ pub struct ScriptedBody {
     chunks: std::collections::VecDeque<Bytes>,
     fail_at_end: bool,
     polled: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether each frame is preceded by one `Pending`.
+    waiting: bool,
+    /// Whether the `Pending` before the next frame was returned.
+    waited: bool,
 }
 
 impl ScriptedBody {
@@ -125,12 +129,21 @@ impl ScriptedBody {
             chunks: chunks.iter().map(|chunk| Bytes::copy_from_slice(chunk)).collect(),
             fail_at_end: false,
             polled: Arc::default(),
+            waiting: false,
+            waited: false,
         }
     }
 
     /// Makes the body return an error once its chunks are sent.
     pub fn failing(mut self) -> Self {
         self.fail_at_end = true;
+        self
+    }
+
+    /// Makes the body return `Pending` before each frame, waking its task,
+    /// as a socket does when the next bytes have not arrived yet.
+    pub fn waiting(mut self) -> Self {
+        self.waiting = true;
         self
     }
 
@@ -146,9 +159,16 @@ impl http_body::Body for ScriptedBody {
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
+        cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
         self.polled.store(true, Ordering::SeqCst);
+        if self.waiting && !self.waited {
+            self.waited = true;
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        self.waited = false;
+
         if let Some(chunk) = self.chunks.pop_front() {
             return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(chunk))));
         }
