@@ -41,22 +41,30 @@ pub fn parse_unix_seconds(text: &str) -> Result<i64, VerifyError> {
 /// Returns [`VerifyError::TimestampTooOld`] or
 /// [`VerifyError::TimestampInFuture`] with the distance in seconds.
 pub fn check_window(timestamp: i64, now: i64, window_seconds: u64) -> Result<(), VerifyError> {
-    let window = i64::try_from(window_seconds).unwrap_or(i64::MAX);
-    let age = now.saturating_sub(timestamp);
-    if age > window {
+    // The difference of two i64 values always fits an i128, so the check is
+    // exact even for extreme clocks, where saturating i64 arithmetic would
+    // pull a timestamp one second outside the window into it.
+    let ahead = i128::from(timestamp) - i128::from(now);
+    let window = i128::from(window_seconds);
+    if -ahead > window {
         return Err(VerifyError::TimestampTooOld {
-            age_seconds: age,
+            age_seconds: saturate_seconds(-ahead),
             window_seconds,
         });
     }
-    let ahead = timestamp.saturating_sub(now);
     if ahead > window {
         return Err(VerifyError::TimestampInFuture {
-            ahead_seconds: ahead,
+            ahead_seconds: saturate_seconds(ahead),
             window_seconds,
         });
     }
     Ok(())
+}
+
+/// Returns `seconds` as an `i64`, or `i64::MAX` when it is larger, for the
+/// distance reported in an error.
+pub(crate) fn saturate_seconds(seconds: i128) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -120,5 +128,24 @@ mod tests {
         assert!(check_window(0, i64::MAX, 60).is_err());
         assert!(check_window(9_999_999_999, i64::MIN, 60).is_err());
         assert_eq!(check_window(5, 5, u64::MAX), Ok(()));
+
+        // The distance is 2^63 seconds, one more than the window.
+        let window = i64::MAX as u64;
+        assert_eq!(
+            check_window(0, i64::MIN, window),
+            Err(VerifyError::TimestampInFuture {
+                ahead_seconds: i64::MAX,
+                window_seconds: window,
+            })
+        );
+        assert_eq!(
+            check_window(i64::MIN, 0, window),
+            Err(VerifyError::TimestampTooOld {
+                age_seconds: i64::MAX,
+                window_seconds: window,
+            })
+        );
+        assert_eq!(check_window(-1, i64::MAX - 1, window), Ok(()));
+        assert_eq!(check_window(i64::MIN, i64::MAX, u64::MAX), Ok(()));
     }
 }

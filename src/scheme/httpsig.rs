@@ -22,6 +22,7 @@ use sfv::{BareItem, Dictionary, InnerList, Item, ListEntry, ListSerializer, Pars
 use super::digest::{self, DeclaredDigest};
 use crate::keys::is_valid_key_id;
 use crate::message::SIGNATURE_LEN;
+use crate::timestamp::saturate_seconds;
 use crate::VerifyError;
 
 /// The `Signature-Input` header.
@@ -357,17 +358,18 @@ fn check_params(
     // Freshness comes from `created`, so it is required.
     let created = params.created.ok_or(VerifyError::InvalidTimestamp)?;
     let max_age = policy.max_age_seconds.unwrap_or(window_seconds);
-    let age = now.saturating_sub(created);
-    if age > i64::try_from(max_age).unwrap_or(i64::MAX) {
+    // Exact arithmetic, as in `check_window`: the difference of two i64
+    // values fits an i128.
+    let ahead = i128::from(created) - i128::from(now);
+    if -ahead > i128::from(max_age) {
         return Err(VerifyError::TimestampTooOld {
-            age_seconds: age,
+            age_seconds: saturate_seconds(-ahead),
             window_seconds: max_age,
         });
     }
-    let ahead = created.saturating_sub(now);
-    if ahead > i64::try_from(window_seconds).unwrap_or(i64::MAX) {
+    if ahead > i128::from(window_seconds) {
         return Err(VerifyError::TimestampInFuture {
-            ahead_seconds: ahead,
+            ahead_seconds: saturate_seconds(ahead),
             window_seconds,
         });
     }
@@ -845,6 +847,34 @@ mod tests {
                 r#"sig1=("@method" "@authority" "@path" "@query" "content-digest");created=1000;nonce="#
             ),
             "{input}"
+        );
+    }
+
+    #[test]
+    fn freshness_is_exact_for_extreme_clocks() {
+        let params = |created| SignatureParams {
+            created: Some(created),
+            ..SignatureParams::default()
+        };
+        let policy = HttpSignaturePolicy::default();
+        let window = i64::MAX as u64;
+
+        // 0 is 2^63 seconds after i64::MIN, one more than the window, and
+        // exactly the window before i64::MAX. -1 is one second more.
+        assert_eq!(
+            check_params(&params(0), &policy, i64::MIN, window),
+            Err(VerifyError::TimestampInFuture {
+                ahead_seconds: i64::MAX,
+                window_seconds: window,
+            })
+        );
+        assert_eq!(check_params(&params(0), &policy, i64::MAX, window), Ok(()));
+        assert_eq!(
+            check_params(&params(-1), &policy, i64::MAX, window),
+            Err(VerifyError::TimestampTooOld {
+                age_seconds: i64::MAX,
+                window_seconds: window,
+            })
         );
     }
 }
