@@ -80,9 +80,10 @@ where
                     buffer.extend_from_slice(head);
                     buffer.extend_from_slice(&chunk);
                     *this.gathered = Some(buffer);
-                    // Release the first chunk now rather than at the end: it
-                    // may share hyper's read buffer, which hyper can reuse
-                    // for the next reads only once no chunk points into it.
+                    // Release the first chunk now rather than at the end,
+                    // because it may share hyper's read buffer, which hyper
+                    // can reuse for the next reads only once no chunk points
+                    // into it.
                     *head = Bytes::new();
                 }
                 (Some(_), Some(buffer)) => buffer.extend_from_slice(&chunk),

@@ -20,9 +20,9 @@ use crate::{BoxError, HmacVerifier, VerifyError};
 pin_project! {
     /// Response future of [`crate::HmacVerify`].
     ///
-    /// It reads the body in place, with no boxed future, unless a step has
-    /// to wait on something other than the body: a [`crate::KeyProvider`]
-    /// lookup or a replay store.
+    /// It reads the body in place, with no boxed future. Only a
+    /// [`crate::KeyProvider`] lookup and a replay store check are boxed,
+    /// because they wait on something other than the body.
     pub struct ResponseFuture<S, F, B> {
         #[pin]
         state: State<S, F, B>,

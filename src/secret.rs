@@ -48,7 +48,8 @@ pub enum SecretError {
 /// used as its UTF-8 bytes, which is what Python's `secret.encode()` produces.
 ///
 /// The secret also keeps an HMAC-SHA256 already keyed with it, so that each
-/// request copies that state instead of hashing the padded key twice again.
+/// request copies that state instead of hashing the padded key again (two
+/// SHA-256 blocks).
 /// NOTE: that keyed state is derived from the secret and, unlike the bytes,
 /// is not wiped on drop, because `hmac` 0.12 and `sha2` 0.10 offer no way to
 /// zeroize their state.

@@ -303,8 +303,9 @@ pub(crate) struct PendingMacs {
     body_signed: bool,
     /// The signatures sent; the request verifies when any of them matches.
     signatures: SignatureList,
-    /// Boxed because only RFC 9421 requests with `Content-Digest` need it,
-    /// and it would otherwise enlarge every response future.
+    /// The body digest of an RFC 9421 request with `Content-Digest`. It is
+    /// boxed because other requests do not need it, and inline it would
+    /// enlarge every response future.
     digest: Option<Box<BodyDigest>>,
     /// Whether a non-empty body must be covered by a signed `Content-Digest`.
     body_needs_digest: bool,
@@ -537,8 +538,9 @@ impl HmacVerifier {
         }
     }
 
-    /// Returns the key id configured for Standard Webhooks requests. A
-    /// request matches only one scheme, so the first such scheme is the one.
+    /// Returns the key id configured for Standard Webhooks requests. With two
+    /// such schemes in the list every webhook request is rejected as
+    /// ambiguous, so only the first one can ever apply.
     fn webhooks_key_id(&self) -> Option<&str> {
         self.config.schemes.iter().find_map(|scheme| match scheme {
             Scheme::StandardWebhooks { key_id } => key_id.as_deref(),

@@ -1,8 +1,8 @@
-//! The layer's response future when a step is not ready at once: a body
-//! whose chunks arrive one poll apart, and a key provider and a replay store
-//! that each return their result on a later poll. Each case checks that the
-//! future resumes where it stopped and still accepts or rejects as it would
-//! without waiting.
+//! The layer's response future when a step is not ready at once. The cases
+//! use a body whose chunks arrive one poll apart, and a key provider and a
+//! replay store that each return their result on a later poll. Each case
+//! checks that the future resumes where it stopped and still accepts or
+//! rejects as it would without waiting.
 
 mod common;
 

@@ -1,4 +1,4 @@
-"""The example server caps each connection's read buffer at 64 KiB: a
+"""The example server caps each connection's read buffer at 64 KiB. A
 request head far over that gets 431, where hyper's default 400 KiB buffer
 would accept it, and a body far larger than the buffer still arrives whole."""
 
@@ -37,7 +37,7 @@ def test_head_under_read_buffer_is_served(example_server):
 
 
 def test_body_larger_than_buffer_arrives_whole(example_server, server_secret):
-    # About 1.5 MiB of JSON, under the 2 MiB body limit: the server reads it
+    # About 1.5 MiB of JSON, under the 2 MiB body limit. The server reads it
     # through the 64 KiB buffer in many pieces and must still verify it.
     text = "가나다라" * (128 * 1024)
     response = post_with_hmac(f"{example_server}/v1/infer", server_secret, {"text": text}, ensure_ascii=False)
