@@ -93,11 +93,7 @@ fn main() {
 /// fixed caller name because no verifier runs.
 async fn open_infer(Json(request): Json<app::InferRequest>) -> Json<app::InferResponse> {
     tracing::info!(caller = "open", "inference request accepted");
-    Json(app::InferResponse {
-        answer: format!("AI result for: {}", request.text),
-        caller: "open".to_owned(),
-        greeting: "Hello, open".to_owned(),
-    })
+    Json(app::answer(&request.text, "open"))
 }
 
 /// Keeps the uploaded body for [`UPLOAD_HOLD_MS`], then returns its length.

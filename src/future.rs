@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
@@ -13,9 +14,9 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::body::LimitedRead;
-use crate::response::SharedRejection;
+use crate::service::Checks;
 use crate::verifier::{KeyLookup, PendingMacs, ReplayCheck};
-use crate::{BoxError, HmacVerifier, VerifyError};
+use crate::{BoxError, VerifyError};
 
 pin_project! {
     /// Response future of [`crate::HmacVerify`].
@@ -29,11 +30,10 @@ pin_project! {
     }
 }
 
-/// The verifier, inner service and rejection, used once the body is read.
+/// The checks and the inner service, used once the body is read.
 struct Next<S> {
-    verifier: HmacVerifier,
+    checks: Arc<Checks>,
     inner: S,
-    rejection: SharedRejection,
 }
 
 pin_project! {
@@ -86,15 +86,10 @@ where
         request: Request<B>,
         declared_length: Option<u64>,
         lookup: KeyLookup,
-        verifier: HmacVerifier,
+        checks: Arc<Checks>,
         inner: S,
-        rejection: SharedRejection,
     ) -> Self {
-        let next = Next {
-            verifier,
-            inner,
-            rejection,
-        };
+        let next = Next { checks, inner };
         let state = match lookup {
             KeyLookup::Ready(pending) => State::reading(request, declared_length, pending, next),
             KeyLookup::Pending(lookup) => State::LookingUpKey {
@@ -120,7 +115,7 @@ where
         next: Next<S>,
     ) -> Self {
         let (parts, body) = request.into_parts();
-        let limit = next.verifier.body_limit();
+        let limit = next.checks.verifier.body_limit();
         State::Reading {
             body: LimitedRead::new(body, limit, declared_length),
             pending: Some(pending),
@@ -219,14 +214,12 @@ fn verified_request<S, F, B>(
 where
     S: Service<Request<Full<Bytes>>, Future = F>,
 {
-    let verified = match next
-        .verifier
-        .check_signature(pending, &parts.method, parts.uri.path())
-    {
+    let verifier = &next.checks.verifier;
+    let verified = match verifier.check_signature(pending, &parts.method, parts.uri.path()) {
         Ok(verified) => verified,
         Err(error) => return reject(&next, &error),
     };
-    let replay_check = next.verifier.replay_check(&verified);
+    let replay_check = verifier.replay_check(&verified);
     parts.extensions.insert(verified.caller);
     let request = Request::from_parts(parts, Full::new(bytes));
 
@@ -244,6 +237,6 @@ where
 
 fn reject<S, F, B>(next: &Next<S>, error: &VerifyError) -> State<S, F, B> {
     State::Rejected {
-        response: Some(next.rejection.reject(error)),
+        response: Some(next.checks.rejection.reject(error)),
     }
 }

@@ -1,6 +1,5 @@
 //! Header names of the default scheme and single-value header access.
 
-use http::header::GetAll;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::VerifyError;
@@ -32,41 +31,94 @@ impl Default for HeaderNames {
     }
 }
 
-/// Returns the one value of `name`, trimmed of surrounding spaces and tabs.
+/// Returns the one value of `name` and its text, trimmed of surrounding
+/// spaces and tabs.
 ///
 /// Absent and empty values are `Ok(None)`. A header that appears twice is
 /// rejected, because two values leave it ambiguous which one was signed.
 /// Values with bytes outside visible ASCII, space and tab are rejected too.
-pub(crate) fn single_value<'a>(
-    headers: &'a HeaderMap,
-    name: &HeaderName,
-) -> Result<Option<&'a str>, VerifyError> {
-    Ok(single_header(headers, name)?.map(|(_, text)| text))
-}
-
-/// Does what [`single_value`] does and also returns the value itself, so a
-/// caller that keeps it needs no second lookup.
 pub(crate) fn single_header<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,
 ) -> Result<Option<(&'a HeaderValue, &'a str)>, VerifyError> {
-    let values: GetAll<'a, HeaderValue> = headers.get_all(name);
-    let mut iter = values.iter();
-    let Some(value) = iter.next() else {
-        return Ok(None);
-    };
-    if iter.next().is_some() {
-        return Err(VerifyError::DuplicateHeader { header: name.clone() });
+    Occurrence::of(headers, name).text(name)
+}
+
+/// How often a request carries one header: not at all, once, or more.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Occurrence<'a> {
+    Absent,
+    Once(&'a HeaderValue),
+    Repeated,
+}
+
+impl<'a> Occurrence<'a> {
+    /// Looks `name` up in `headers`.
+    pub(crate) fn of(headers: &'a HeaderMap, name: &HeaderName) -> Self {
+        let mut occurrence = Self::Absent;
+        for value in headers.get_all(name) {
+            occurrence.add(value);
+        }
+        occurrence
     }
 
-    let text = value
-        .to_str()
-        .map_err(|_| VerifyError::NonAsciiHeader { header: name.clone() })?;
-    let trimmed = text.trim_matches([' ', '\t']);
-    if trimmed.is_empty() {
-        return Ok(None);
+    fn add(&mut self, value: &'a HeaderValue) {
+        *self = match self {
+            Self::Absent => Self::Once(value),
+            Self::Once(_) | Self::Repeated => Self::Repeated,
+        };
     }
-    Ok(Some((value, trimmed)))
+
+    /// Returns the value and its text, checked as [`single_header`] checks
+    /// them. `name` is the header's name, for the error.
+    pub(crate) fn text(self, name: &HeaderName) -> Result<Option<(&'a HeaderValue, &'a str)>, VerifyError> {
+        let Some(value) = self.value(name)? else {
+            return Ok(None);
+        };
+        let text = ascii_text(value).ok_or_else(|| VerifyError::NonAsciiHeader { header: name.clone() })?;
+        Ok((!text.is_empty()).then_some((value, text)))
+    }
+
+    /// Returns the value's bytes, trimmed like [`Occurrence::text`], with no
+    /// check that they are text.
+    ///
+    /// This suits a value whose own decoding rejects all but a few ASCII
+    /// characters, such as a hex signature: a text check first would read
+    /// the value twice.
+    pub(crate) fn bytes(self, name: &HeaderName) -> Result<Option<&'a [u8]>, VerifyError> {
+        let Some(value) = self.value(name)? else {
+            return Ok(None);
+        };
+        let bytes = value.as_bytes().trim_ascii();
+        Ok((!bytes.is_empty()).then_some(bytes))
+    }
+
+    fn value(self, name: &HeaderName) -> Result<Option<&'a HeaderValue>, VerifyError> {
+        match self {
+            Self::Absent => Ok(None),
+            Self::Once(value) => Ok(Some(value)),
+            Self::Repeated => Err(VerifyError::DuplicateHeader { header: name.clone() }),
+        }
+    }
+}
+
+/// Finds each of `names` in one pass over `headers`.
+///
+/// A request has few headers, and comparing their names with the wanted
+/// ones costs less than hashing each wanted name for a lookup of its own.
+pub(crate) fn scan<'a, const N: usize>(
+    headers: &'a HeaderMap,
+    names: [&HeaderName; N],
+) -> [Occurrence<'a>; N] {
+    let mut found = [Occurrence::Absent; N];
+    for (name, value) in headers {
+        for (wanted, occurrence) in names.iter().zip(&mut found) {
+            if name == *wanted {
+                occurrence.add(value);
+            }
+        }
+    }
+    found
 }
 
 /// Returns the one value of a header that must be present.
@@ -85,7 +137,13 @@ pub(crate) fn required_header<'a>(
 /// Returns the text of a value that [`single_header`] accepted, trimmed the
 /// same way.
 pub(crate) fn trimmed_text(value: &HeaderValue) -> &str {
-    value.to_str().unwrap_or_default().trim_matches([' ', '\t'])
+    ascii_text(value).unwrap_or_default()
+}
+
+/// Returns the value's text without surrounding spaces and tabs, or `None`
+/// when it holds a byte outside visible ASCII, space and tab.
+fn ascii_text(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok().map(str::trim_ascii)
 }
 
 #[cfg(test)]
@@ -94,6 +152,10 @@ mod tests {
 
     fn name() -> HeaderName {
         HeaderName::from_static("x-test")
+    }
+
+    fn single_value<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<Option<&'a str>, VerifyError> {
+        Ok(single_header(headers, name)?.map(|(_, text)| text))
     }
 
     #[test]
@@ -128,6 +190,51 @@ mod tests {
         headers.insert(name(), HeaderValue::from_bytes("한글".as_bytes()).unwrap());
         assert_eq!(
             single_value(&headers, &name()),
+            Err(VerifyError::NonAsciiHeader { header: name() })
+        );
+    }
+
+    #[test]
+    fn scan_finds_each_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-first", HeaderValue::from_static("1"));
+        headers.insert(http::header::HOST, HeaderValue::from_static("example"));
+        headers.insert(name(), HeaderValue::from_static(" 2 "));
+        let first = HeaderName::from_static("x-first");
+        let absent = HeaderName::from_static("x-absent");
+
+        let [test, missing, found_first] = scan(&headers, [&name(), &absent, &first]);
+
+        assert_eq!(test.text(&name()).unwrap().map(|(_, text)| text), Some("2"));
+        assert!(matches!(missing, Occurrence::Absent));
+        assert_eq!(found_first.bytes(&first), Ok(Some(&b"1"[..])));
+    }
+
+    #[test]
+    fn scan_reports_a_repeated_name() {
+        let mut headers = HeaderMap::new();
+        headers.append(name(), HeaderValue::from_static("1"));
+        headers.insert("x-other", HeaderValue::from_static("3"));
+        headers.append(name(), HeaderValue::from_static("2"));
+
+        let [test] = scan(&headers, [&name()]);
+
+        assert_eq!(
+            test.bytes(&name()),
+            Err(VerifyError::DuplicateHeader { header: name() })
+        );
+    }
+
+    #[test]
+    fn bytes_are_trimmed_but_not_checked_as_text() {
+        let mut headers = HeaderMap::new();
+        headers.insert(name(), HeaderValue::from_bytes(b"\t\xffab ").unwrap());
+
+        let occurrence = Occurrence::of(&headers, &name());
+
+        assert_eq!(occurrence.bytes(&name()), Ok(Some(&b"\xffab"[..])));
+        assert_eq!(
+            occurrence.text(&name()),
             Err(VerifyError::NonAsciiHeader { header: name() })
         );
     }

@@ -73,6 +73,12 @@ impl<'a> MessagePrefix<'a> {
 /// Returns [`crate::VerifyError::MalformedSignature`] unless `text` is
 /// exactly 64 hexadecimal characters.
 pub fn decode_signature(text: &str) -> Result<[u8; SIGNATURE_LEN], crate::VerifyError> {
+    decode_signature_bytes(text.as_bytes())
+}
+
+/// Does what [`decode_signature`] does for text still in bytes, such as a
+/// header value, so the value needs no separate text check first.
+pub(crate) fn decode_signature_bytes(text: &[u8]) -> Result<[u8; SIGNATURE_LEN], crate::VerifyError> {
     // `const_hex` also accepts a `0x` prefix, which no sender of this scheme
     // writes, so the length is checked first to keep exactly one spelling.
     if text.len() != 2 * SIGNATURE_LEN {

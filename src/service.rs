@@ -1,5 +1,6 @@
 //! The middleware service.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -18,16 +19,22 @@ use crate::{BoxError, HmacVerifier, VerifyError};
 #[derive(Debug, Clone)]
 pub struct HmacVerify<S> {
     inner: S,
-    verifier: HmacVerifier,
-    rejection: SharedRejection,
+    checks: Arc<Checks>,
+}
+
+/// The verifier and the rejection, behind one reference count, so that a
+/// request's future takes a single count rather than one for each.
+#[derive(Debug)]
+pub(crate) struct Checks {
+    pub(crate) verifier: HmacVerifier,
+    pub(crate) rejection: SharedRejection,
 }
 
 impl<S> HmacVerify<S> {
     pub(crate) fn new(inner: S, verifier: HmacVerifier, rejection: SharedRejection) -> Self {
         Self {
             inner,
-            verifier,
-            rejection,
+            checks: Arc::new(Checks { verifier, rejection }),
         }
     }
 
@@ -65,18 +72,17 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // The checks that need no body run now, so a request with bad headers
         // is rejected without reading a byte of its body.
-        let checked = match self
-            .verifier
-            .check_headers(request.method(), request.uri(), request.headers())
-        {
+        let Checks { verifier, rejection } = &*self.checks;
+        let now = verifier.now();
+        let checked = match verifier.check_headers(request.method(), request.uri(), request.headers(), now) {
             Ok(checked) => checked,
-            Err(error) => return ResponseFuture::rejected(self.rejection.reject(&error)),
+            Err(error) => return ResponseFuture::rejected(rejection.reject(&error)),
         };
-        let limit = self.verifier.body_limit();
+        let limit = verifier.body_limit();
         let declared = declared_length(request.headers());
         if declared.is_some_and(|length| length > limit as u64) {
             let error = VerifyError::BodyTooLarge { limit };
-            return ResponseFuture::rejected(self.rejection.reject(&error));
+            return ResponseFuture::rejected(rejection.reject(&error));
         }
 
         // The service that poll_ready saw ready is the one that must be
@@ -84,14 +90,7 @@ where
         let clone = self.inner.clone();
         let ready_inner = std::mem::replace(&mut self.inner, clone);
 
-        let lookup = self.verifier.look_up_key(checked);
-        ResponseFuture::verifying(
-            request,
-            declared,
-            lookup,
-            self.verifier.clone(),
-            ready_inner,
-            self.rejection.clone(),
-        )
+        let lookup = verifier.look_up_key(checked, now);
+        ResponseFuture::verifying(request, declared, lookup, Arc::clone(&self.checks), ready_inner)
     }
 }

@@ -18,18 +18,21 @@ const MAX_DIGITS: usize = 10;
 /// Returns [`VerifyError::InvalidTimestamp`] for anything else.
 pub fn parse_unix_seconds(text: &str) -> Result<i64, VerifyError> {
     let bytes = text.as_bytes();
-    let well_formed = !bytes.is_empty()
-        && bytes.len() <= MAX_DIGITS
-        && bytes.iter().all(u8::is_ascii_digit)
-        && (bytes[0] != b'0' || bytes.len() == 1);
+    let well_formed =
+        !bytes.is_empty() && bytes.len() <= MAX_DIGITS && (bytes[0] != b'0' || bytes.len() == 1);
     if !well_formed {
         return Err(VerifyError::InvalidTimestamp);
     }
 
     // At most ten digits, so the value is below 10^10 and fits an i64.
-    let value = bytes
-        .iter()
-        .fold(0i64, |total, digit| total * 10 + i64::from(digit - b'0'));
+    let mut value = 0i64;
+    for &byte in bytes {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(VerifyError::InvalidTimestamp);
+        }
+        value = value * 10 + i64::from(digit);
+    }
     Ok(value)
 }
 
@@ -90,6 +93,8 @@ mod tests {
             "01700000000",
             "0170000000",
             "1e9",
+            "170000000/",
+            "17000000:0",
             "0x10",
             "١٢٣",
             "9223372036854775807",

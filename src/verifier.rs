@@ -5,14 +5,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use hmac::digest::CtOutput;
 use hmac::Mac;
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use smallvec::SmallVec;
 
 use crate::clock::{Clock, SystemClock};
-use crate::headers::{single_header, single_value, trimmed_text};
+use crate::headers::{scan, trimmed_text, Occurrence};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
-use crate::message::{decode_signature, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN};
+use crate::message::{decode_signature_bytes, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
 use crate::scheme::digest::BodyDigest;
 use crate::scheme::httpsig::{self, CheckedHttpSignature, RequestHead};
@@ -437,13 +438,21 @@ impl HmacVerifier {
         &self.config.headers
     }
 
+    /// Returns the verifier's time in unix seconds. A request reads it once,
+    /// so its window check and its key expiry check see the same instant.
+    pub(crate) fn now(&self) -> i64 {
+        self.config.clock.now_unix()
+    }
+
     /// Checks everything that needs neither the body nor the key: which
-    /// scheme applies, header presence and syntax, then the timestamp window.
+    /// scheme applies, header presence and syntax, then the timestamp window
+    /// around `now`.
     pub(crate) fn check_headers(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
+        now: i64,
     ) -> Result<CheckedHeaders, VerifyError> {
         let config = &*self.config;
         let mut chosen = None;
@@ -466,10 +475,9 @@ impl HmacVerifier {
         // With no scheme's headers present, the first scheme reports what
         // is missing.
         let scheme = chosen.unwrap_or(&config.schemes[0]);
-        let now = config.clock.now_unix();
 
         match scheme {
-            Scheme::Default => self.check_default_headers(headers),
+            Scheme::Default => self.check_default_headers(headers, now),
             Scheme::StandardWebhooks { key_id } => {
                 let parsed = webhooks::parse_headers(headers)?;
                 if key_id.is_none() && self.default_key_id().is_none() {
@@ -492,33 +500,49 @@ impl HmacVerifier {
         }
     }
 
-    fn check_default_headers(&self, headers: &HeaderMap) -> Result<CheckedHeaders, VerifyError> {
+    fn check_default_headers(&self, headers: &HeaderMap, now: i64) -> Result<CheckedHeaders, VerifyError> {
         let config = &*self.config;
         let names = &config.headers;
 
-        let signature_text = single_value(headers, &names.signature)?;
-        let timestamp_header = single_header(headers, &names.timestamp)?;
-        let (Some(signature_text), Some((timestamp_value, timestamp_text))) =
-            (signature_text, timestamp_header)
-        else {
-            let header = if signature_text.is_none() {
-                names.signature.clone()
-            } else {
-                names.timestamp.clone()
-            };
-            return Err(VerifyError::MissingHeader { header });
+        let [signature, timestamp, key_id, nonce] = scan(
+            headers,
+            [&names.signature, &names.timestamp, &names.key_id, &names.nonce],
+        );
+
+        // The signature is decoded from the value's bytes, which rejects all
+        // but hex digits. Non-ASCII bytes are still reported first, as for
+        // every other header.
+        let signature = match signature.bytes(&names.signature)? {
+            Some(raw) if !raw.is_ascii() => {
+                return Err(VerifyError::NonAsciiHeader {
+                    header: names.signature.clone(),
+                })
+            }
+            Some(raw) => Some(decode_signature_bytes(raw)),
+            None => None,
+        };
+        let timestamp_header = timestamp.text(&names.timestamp)?;
+        let Some(signature) = signature else {
+            return Err(VerifyError::MissingHeader {
+                header: names.signature.clone(),
+            });
+        };
+        let Some((timestamp_value, timestamp_text)) = timestamp_header else {
+            return Err(VerifyError::MissingHeader {
+                header: names.timestamp.clone(),
+            });
         };
 
         let timestamp = parse_unix_seconds(timestamp_text)?;
-        let signature = decode_signature(signature_text)?;
-        let key_id = self.check_key_id(headers)?;
+        let signature = signature?;
+        let key_id = self.check_key_id(key_id)?;
         let nonce = if config.require_nonce {
-            Some(check_nonce(headers, &names.nonce)?)
+            Some(check_nonce(nonce, &names.nonce)?)
         } else {
             None
         };
 
-        check_window(timestamp, config.clock.now_unix(), config.window_seconds)?;
+        check_window(timestamp, now, config.window_seconds)?;
 
         Ok(CheckedHeaders::Default {
             timestamp: timestamp_value.clone(),
@@ -528,9 +552,8 @@ impl HmacVerifier {
         })
     }
 
-    fn check_key_id(&self, headers: &HeaderMap) -> Result<Option<HeaderValue>, VerifyError> {
-        let name = &self.config.headers.key_id;
-        match single_header(headers, name)? {
+    fn check_key_id(&self, occurrence: Occurrence<'_>) -> Result<Option<HeaderValue>, VerifyError> {
+        match occurrence.text(&self.config.headers.key_id)? {
             Some((value, text)) if is_valid_key_id(text) => Ok(Some(value.clone())),
             Some(_) => Err(VerifyError::InvalidKeyId),
             None if self.default_key_id().is_some() => Ok(None),
@@ -565,16 +588,16 @@ impl HmacVerifier {
         requested.or_else(|| self.default_key_id()).unwrap_or_default()
     }
 
-    /// Looks the key up and starts one MAC per active secret.
+    /// Looks the key up and starts one MAC per secret active at `now`.
     ///
     /// A key ring returns the key at once, so the common case needs no
     /// future. A [`KeyProvider`] may have to wait, so its lookup is returned
     /// boxed.
-    pub(crate) fn look_up_key(&self, checked: CheckedHeaders) -> KeyLookup {
+    pub(crate) fn look_up_key(&self, checked: CheckedHeaders, now: i64) -> KeyLookup {
         match &self.config.keys {
             KeySource::Ring(ring) => {
                 let entry = ring.get(self.requested_key_id(&checked)).cloned();
-                KeyLookup::Ready(self.start_macs(checked, entry))
+                KeyLookup::Ready(self.start_macs(checked, entry, now))
             }
             KeySource::Provider(provider) => {
                 let verifier = self.clone();
@@ -584,16 +607,15 @@ impl HmacVerifier {
                         .lookup(verifier.requested_key_id(&checked))
                         .await
                         .map_err(|error| VerifyError::KeyProviderUnavailable { reason: error.reason })?;
-                    Ok(verifier.start_macs(checked, entry))
+                    Ok(verifier.start_macs(checked, entry, now))
                 }))
             }
         }
     }
 
-    /// Starts one MAC per active secret of `entry`, each already fed with
-    /// what the scheme signs before the body.
-    fn start_macs(&self, checked: CheckedHeaders, entry: Option<Arc<KeyEntry>>) -> PendingMacs {
-        let now = self.config.clock.now_unix();
+    /// Starts one MAC per secret of `entry` active at `now`, each already
+    /// fed with what the scheme signs before the body.
+    fn start_macs(&self, checked: CheckedHeaders, entry: Option<Arc<KeyEntry>>, now: i64) -> PendingMacs {
         let secrets = ActiveSecrets {
             entry: entry.as_deref(),
             now,
@@ -675,13 +697,15 @@ impl HmacVerifier {
         let mut matched = None;
         for (index, mac) in pending.macs {
             // Every MAC is compared with every signature, so the work does
-            // not depend on which secret of a rotation matches.
+            // not depend on which secret of a rotation matches. `CtOutput`
+            // compares in constant time.
+            let tag = mac.finalize();
             let matches = pending
                 .signatures
                 .as_slice()
                 .iter()
                 .fold(false, |found, signature| {
-                    mac.clone().verify_slice(signature).is_ok() | found
+                    (tag == CtOutput::new((*signature).into())) | found
                 });
             if matches && index != usize::MAX {
                 matched = matched.or(Some(index));
@@ -758,7 +782,8 @@ impl HmacVerifier {
     ///
     /// Returns the [`VerifyError`] of the first check that fails.
     pub async fn verify<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Result<VerifiedCaller, VerifyError> {
-        let checked = self.check_headers(request.method(), request.uri(), request.headers())?;
+        let now = self.now();
+        let checked = self.check_headers(request.method(), request.uri(), request.headers(), now)?;
         let body = request.body().as_ref();
         if body.len() > self.config.body_limit {
             return Err(VerifyError::BodyTooLarge {
@@ -766,7 +791,7 @@ impl HmacVerifier {
             });
         }
 
-        let mut pending = match self.look_up_key(checked) {
+        let mut pending = match self.look_up_key(checked, now) {
             KeyLookup::Ready(pending) => pending,
             KeyLookup::Pending(lookup) => lookup.await?,
         };
@@ -798,8 +823,8 @@ pub(crate) struct Verified {
     replay_id: ReplayId,
 }
 
-fn check_nonce(headers: &HeaderMap, name: &http::HeaderName) -> Result<HeaderValue, VerifyError> {
-    let (value, text) = single_header(headers, name)?.ok_or(VerifyError::MissingNonce)?;
+fn check_nonce(occurrence: Occurrence<'_>, name: &http::HeaderName) -> Result<HeaderValue, VerifyError> {
+    let (value, text) = occurrence.text(name)?.ok_or(VerifyError::MissingNonce)?;
     let well_formed = (MIN_NONCE_LEN..=MAX_NONCE_LEN).contains(&text.len())
         && text
             .bytes()
@@ -817,5 +842,8 @@ pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     if values.next().is_some() {
         return None;
     }
-    value.to_str().ok()?.trim().parse().ok()
+    std::str::from_utf8(value.as_bytes().trim_ascii())
+        .ok()?
+        .parse()
+        .ok()
 }

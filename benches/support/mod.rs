@@ -2,7 +2,9 @@
 //!
 //! Every variant is an axum `Router` with one `POST /v1/infer` route whose
 //! handler takes the body as `Bytes`, so the variants differ only in how the
-//! request is verified:
+//! request is verified. Each router is built with `with_state(())`, as
+//! `axum::serve` builds it, so handlers and layers are set up once rather
+//! than on every request:
 //!
 //! - `bare`: no verification, the cost of axum and the body alone;
 //! - `tower_hmac`: the same route behind [`HmacVerifyLayer`];
@@ -237,7 +239,7 @@ async fn accept(body: Bytes) -> StatusCode {
 
 /// Returns the route with no verification.
 pub fn bare_router() -> Router {
-    Router::new().route("/v1/infer", post(accept))
+    Router::new().route("/v1/infer", post(accept)).with_state(())
 }
 
 /// Returns the verifier of the `tower_hmac` variant: one secret, and a clock
@@ -255,6 +257,7 @@ pub fn tower_hmac_router(verifier: HmacVerifier) -> Router {
     Router::new()
         .route("/v1/infer", post(accept))
         .route_layer(HmacVerifyLayer::from_verifier(verifier))
+        .with_state(())
 }
 
 /// Verifies like a hand-written handler would: the same checks as the
@@ -293,24 +296,28 @@ async fn naive_verify(headers: HeaderMap, body: Bytes) -> StatusCode {
 
 /// Returns the route whose handler verifies the signature itself.
 pub fn naive_router() -> Router {
-    Router::new().route("/v1/infer", post(naive_verify))
+    Router::new()
+        .route("/v1/infer", post(naive_verify))
+        .with_state(())
 }
 
 /// Returns the route whose handler verifies with `standardwebhooks`.
 pub fn standardwebhooks_router() -> Router {
     let webhook = std::sync::Arc::new(standardwebhooks::Webhook::from_bytes(SECRET.to_vec()).unwrap());
-    Router::new().route(
-        "/v1/infer",
-        post(move |headers: HeaderMap, body: Bytes| async move {
-            match webhook.verify(&body, &headers) {
-                Ok(()) => {
-                    std::hint::black_box(body.len());
-                    StatusCode::OK
+    Router::new()
+        .route(
+            "/v1/infer",
+            post(move |headers: HeaderMap, body: Bytes| async move {
+                match webhook.verify(&body, &headers) {
+                    Ok(()) => {
+                        std::hint::black_box(body.len());
+                        StatusCode::OK
+                    }
+                    Err(_) => StatusCode::UNAUTHORIZED,
                 }
-                Err(_) => StatusCode::UNAUTHORIZED,
-            }
-        }),
-    )
+            }),
+        )
+        .with_state(())
 }
 
 /// Returns the route whose handler verifies with `httpsig-hyper`: the
@@ -319,26 +326,28 @@ pub fn httpsig_router() -> Router {
     use httpsig_hyper::{MessageSignatureReq, RequestContentDigest};
 
     let key = std::sync::Arc::new(httpsig_key());
-    Router::new().route(
-        "/v1/infer",
-        post(move |request: Request| async move {
-            // The signature check needs a `Sync` body, which axum's is not,
-            // so it runs on the head alone and the body is put back after.
-            let (parts, body) = request.into_parts();
-            let head = http::Request::from_parts(parts, Empty::<Bytes>::new());
-            if head.verify_message_signature(&*key, None).await.is_err() {
-                return StatusCode::UNAUTHORIZED;
-            }
-            let request = http::Request::from_parts(head.into_parts().0, body);
-            match request.verify_content_digest().await {
-                Ok(request) => {
-                    std::hint::black_box(request);
-                    StatusCode::OK
+    Router::new()
+        .route(
+            "/v1/infer",
+            post(move |request: Request| async move {
+                // The signature check needs a `Sync` body, which axum's is not,
+                // so it runs on the head alone and the body is put back after.
+                let (parts, body) = request.into_parts();
+                let head = http::Request::from_parts(parts, Empty::<Bytes>::new());
+                if head.verify_message_signature(&*key, None).await.is_err() {
+                    return StatusCode::UNAUTHORIZED;
                 }
-                Err(_) => StatusCode::UNAUTHORIZED,
-            }
-        }),
-    )
+                let request = http::Request::from_parts(head.into_parts().0, body);
+                match request.verify_content_digest().await {
+                    Ok(request) => {
+                        std::hint::black_box(request);
+                        StatusCode::OK
+                    }
+                    Err(_) => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        )
+        .with_state(())
 }
 
 /// Returns a tower service, without axum, that reads the body and responds

@@ -37,6 +37,10 @@ pub async fn serve(
     header_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
+    // Builds every route's handler and layers once, as `axum::serve` does.
+    // A router used as a service without this builds them again for each
+    // request.
+    let router = router.with_state(());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
 
