@@ -2,6 +2,12 @@
 //! unprotected route with the same handler, then the replay stores, then the
 //! server's peak memory under concurrent uploads at the body limit.
 //!
+//! A third route, `POST /inline/v1/infer`, checks the default scheme by hand
+//! inside the handler, with no layer: the two headers, the window, the hex
+//! signature and the HMAC of the body with a key state prepared once. That
+//! is the least work any verifier of the scheme does, so its ratio to the
+//! open route is the floor for the protected route's.
+//!
 //! ```text
 //! cargo bench --all-features --bench load
 //! REDIS_URL=redis://127.0.0.1:PORT/0 cargo bench --all-features --bench load
@@ -41,9 +47,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use hmac::Mac;
+use http::StatusCode;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use tower_hmac::replay::{MemoryReplayStore, ReplayProtection};
@@ -96,6 +105,61 @@ async fn open_infer(Json(request): Json<app::InferRequest>) -> Json<app::InferRe
     Json(app::answer(&request.text, "open"))
 }
 
+/// HMAC-SHA256 keyed once with the load secret, cloned for each request as
+/// the layer's secrets are.
+type KeyedMac = hmac::Hmac<sha2::Sha256>;
+
+/// Handles `POST /inline/v1/infer` like [`open_infer`], after checking the
+/// default scheme by hand with [`check_inline`].
+async fn inline_infer(keyed: Arc<KeyedMac>, request: Request) -> Response {
+    let body = match check_inline(&keyed, request).await {
+        Ok(body) => body,
+        Err(status) => {
+            tracing::warn!(%status, "inline check rejected a load request");
+            return status.into_response();
+        }
+    };
+    // The same parser as the `Json` extractor of the other two routes.
+    let request = match Json::<app::InferRequest>::from_bytes(&body) {
+        Ok(Json(request)) => request,
+        Err(rejection) => return rejection.into_response(),
+    };
+    tracing::info!(caller = "inline", "inference request accepted");
+    Json(app::answer(&request.text, "inline")).into_response()
+}
+
+/// Checks the default scheme with the least work a verifier of it does:
+/// the two headers, the window, the hex signature and the HMAC of the body,
+/// with none of the layer's other checks. Returns the body read.
+async fn check_inline(keyed: &KeyedMac, request: Request) -> Result<Bytes, StatusCode> {
+    let (parts, body) = request.into_parts();
+    let header = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok());
+    let timestamp = header("x-hmac-timestamp").ok_or(StatusCode::UNAUTHORIZED)?;
+    let signature = header("x-hmac-signature").ok_or(StatusCode::UNAUTHORIZED)?;
+    let mut expected = [0u8; 32];
+    hex::decode_to_slice(signature, &mut expected).map_err(|_| StatusCode::UNAUTHORIZED)?;
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let signed_at = timestamp.parse::<u64>().map_err(|_| StatusCode::UNAUTHORIZED)?;
+    if signed_at.abs_diff(now) > tower_hmac::DEFAULT_WINDOW_SECONDS {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    let body = axum::body::to_bytes(body, tower_hmac::DEFAULT_BODY_LIMIT)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
+
+    let mut mac = keyed.clone();
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(&body);
+    mac.verify_slice(&expected)
+        .map_err(|_| StatusCode::UNAUTHORIZED)?;
+    Ok(body)
+}
+
 /// Keeps the uploaded body for [`UPLOAD_HOLD_MS`], then returns its length.
 async fn upload(body: Bytes) -> String {
     tokio::time::sleep(Duration::from_millis(UPLOAD_HOLD_MS)).await;
@@ -103,12 +167,18 @@ async fn upload(body: Bytes) -> String {
 }
 
 /// Builds the example router plus the routes of the bench: the same
-/// inference handler without the HMAC layer, and an upload route with and
-/// without it. The added routes get the example's timeout and trace layers
-/// too, because `app::router` applies them only to its own routes.
-fn bench_router(verifier: HmacVerifier, limit: usize) -> Router {
+/// inference handler without the HMAC layer and with the check inline, and
+/// an upload route with and without the layer. The added routes get the
+/// example's timeout and trace layers too, because `app::router` applies
+/// them only to its own routes.
+fn bench_router(verifier: HmacVerifier, secret: &HmacSecret, limit: usize) -> Router {
+    let keyed = Arc::new(KeyedMac::new_from_slice(secret.expose_bytes()).unwrap());
     let open = Router::new()
         .route("/open/v1/infer", post(open_infer))
+        .route(
+            "/inline/v1/infer",
+            post(move |request: Request| inline_infer(keyed.clone(), request)),
+        )
         .route("/open/upload", post(upload));
     let protected_upload = Router::new()
         .route("/upload", post(upload))
@@ -134,7 +204,7 @@ fn serve() {
     runtime.block_on(async {
         let secret = HmacSecret::from_utf8(&std::env::var(SECRET_VAR).unwrap()).unwrap();
         let limit: usize = env_or(LIMIT_VAR, tower_hmac::DEFAULT_BODY_LIMIT);
-        let builder = HmacVerifier::builder().secret(secret).body_limit(limit);
+        let builder = HmacVerifier::builder().secret(secret.clone()).body_limit(limit);
         let builder = match std::env::var(REPLAY_VAR).as_deref() {
             Ok("none") | Err(_) => builder,
             Ok("memory") => {
@@ -156,7 +226,7 @@ fn serve() {
         });
         // The example server's own connection loop, with its header timeout
         // and read buffer cap, so the figures are those of the example.
-        let router = bench_router(verifier, limit);
+        let router = bench_router(verifier, &secret, limit);
         serve::serve(listener, router, HEADER_READ_TIMEOUT, async {
             let _ = stdin_closed.await;
         })
@@ -395,13 +465,18 @@ fn merge(phases: Vec<PhaseResult>) -> PhaseResult {
     merged
 }
 
-/// Results of the open and the protected route on one server.
+/// Results of the open route and the routes compared with it on one server.
 struct Comparison {
     open: PhaseResult,
-    protected: PhaseResult,
-    /// Median over the rounds of protected / open requests per second.
+    others: Vec<Compared>,
+}
+
+/// One route's results against the open route.
+struct Compared {
+    result: PhaseResult,
+    /// Median over the rounds of this route / open requests per second.
     rate_ratio: f64,
-    /// Median over the rounds of protected / open server CPU per request.
+    /// Median over the rounds of this route / open server CPU per request.
     cpu_ratio: f64,
 }
 
@@ -410,11 +485,16 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Alternates phases on the open and the protected route, so that drift in
-/// the machine's load affects both alike. The ratios are medians of the
+/// Alternates phases on the open route and each of `paths`, so that drift
+/// in the machine's load affects all alike. The ratios are medians of the
 /// per-round ratios, because a burst of load from another process skews one
 /// round, not all of them.
-fn compare_routes(runtime: &tokio::runtime::Runtime, secret: &str, replay: &str) -> Comparison {
+fn compare_routes(
+    runtime: &tokio::runtime::Runtime,
+    secret: &str,
+    replay: &str,
+    paths: &[&'static str],
+) -> Comparison {
     let seconds = env_or("LOAD_SECONDS", 2u64);
     let rounds = env_or("LOAD_ROUNDS", 5usize);
     let server = Server::start(secret, replay, tower_hmac::DEFAULT_BODY_LIMIT);
@@ -422,25 +502,39 @@ fn compare_routes(runtime: &tokio::runtime::Runtime, secret: &str, replay: &str)
 
     // Warm-up: connections, allocator and caches; discarded.
     measure(runtime, &server, &signer, "/open/v1/infer", 1);
-    measure(runtime, &server, &signer, "/v1/infer", 1);
+    for path in paths {
+        measure(runtime, &server, &signer, path, 1);
+    }
 
     let mut open = Vec::new();
-    let mut protected = Vec::new();
-    let mut rate_ratios = Vec::new();
-    let mut cpu_ratios = Vec::new();
+    let mut others: Vec<Vec<PhaseResult>> = paths.iter().map(|_| Vec::new()).collect();
     for _ in 0..rounds {
-        let open_round = measure(runtime, &server, &signer, "/open/v1/infer", seconds);
-        let protected_round = measure(runtime, &server, &signer, "/v1/infer", seconds);
-        rate_ratios.push(protected_round.requests_per_second() / open_round.requests_per_second());
-        cpu_ratios.push(protected_round.cpu_us_per_request() / open_round.cpu_us_per_request());
-        open.push(open_round);
-        protected.push(protected_round);
+        open.push(measure(runtime, &server, &signer, "/open/v1/infer", seconds));
+        for (path, results) in paths.iter().zip(&mut others) {
+            results.push(measure(runtime, &server, &signer, path, seconds));
+        }
     }
+
+    let ratios = |results: &[PhaseResult], of: fn(&PhaseResult) -> f64| {
+        median(
+            results
+                .iter()
+                .zip(&open)
+                .map(|(result, base)| of(result) / of(base))
+                .collect(),
+        )
+    };
+    let others = others
+        .into_iter()
+        .map(|results| Compared {
+            rate_ratio: ratios(&results, PhaseResult::requests_per_second),
+            cpu_ratio: ratios(&results, PhaseResult::cpu_us_per_request),
+            result: merge(results),
+        })
+        .collect();
     Comparison {
         open: merge(open),
-        protected: merge(protected),
-        rate_ratio: median(rate_ratios),
-        cpu_ratio: median(cpu_ratios),
+        others,
     }
 }
 
@@ -522,7 +616,14 @@ fn drive() {
         eprintln!("REDIS_URL is not set or the redis feature is off; skipping the Redis store");
     }
     for store in stores {
-        let comparison = compare_routes(&runtime, &secret, store);
+        // The inline check has no replay protection, so it runs only
+        // beside the protected route without a store.
+        let paths: &[&'static str] = if store == "none" {
+            &["/v1/infer", "/inline/v1/infer"]
+        } else {
+            &["/v1/infer"]
+        };
+        let comparison = compare_routes(&runtime, &secret, store, paths);
         let open = &comparison.open;
         print_row(
             &format!("open route (baseline for store {store})"),
@@ -531,13 +632,19 @@ fn drive() {
             1.0,
             1.0,
         );
-        print_row(
-            &format!("protected, replay store: {store}"),
-            &comparison.protected,
-            open,
-            comparison.rate_ratio,
-            comparison.cpu_ratio,
-        );
+        let labels = [
+            format!("protected, replay store: {store}"),
+            "checked inline in the handler, no layer (floor)".to_owned(),
+        ];
+        for (label, compared) in labels.iter().zip(&comparison.others) {
+            print_row(
+                label,
+                &compared.result,
+                open,
+                compared.rate_ratio,
+                compared.cpu_ratio,
+            );
+        }
     }
 
     let clients = env_or("MEMORY_CLIENTS", 32usize);
