@@ -102,7 +102,7 @@ fn main() {
 /// fixed caller name because no verifier runs.
 async fn open_infer(Json(request): Json<app::InferRequest>) -> Json<app::InferResponse> {
     tracing::info!(caller = "open", "inference request accepted");
-    Json(app::answer(&request.text, "open"))
+    Json(app::respond(&request.text, "open"))
 }
 
 /// HMAC-SHA256 keyed once with the load secret, cloned for each request as
@@ -125,7 +125,7 @@ async fn inline_infer(keyed: Arc<KeyedMac>, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     tracing::info!(caller = "inline", "inference request accepted");
-    Json(app::answer(&request.text, "inline")).into_response()
+    Json(app::respond(&request.text, "inline")).into_response()
 }
 
 /// Checks the default scheme with the least work a verifier of it does:

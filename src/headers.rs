@@ -44,7 +44,7 @@ pub(crate) fn single_header<'a>(
     Occurrence::of(headers, name).text(name)
 }
 
-/// How often a request carries one header: not at all, once, or more.
+/// The number of values a request has for one header: none, one, or more.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Occurrence<'a> {
     Absent,
@@ -83,8 +83,8 @@ impl<'a> Occurrence<'a> {
     /// check that they are text.
     ///
     /// This suits a value whose own decoding rejects all but a few ASCII
-    /// characters, such as a hex signature: a text check first would read
-    /// the value twice.
+    /// characters, such as a hex signature, where a text check first would
+    /// read the value twice.
     pub(crate) fn bytes(self, name: &HeaderName) -> Result<Option<&'a [u8]>, VerifyError> {
         let Some(value) = self.value(name)? else {
             return Ok(None);
@@ -141,7 +141,7 @@ pub(crate) fn trimmed_text(value: &HeaderValue) -> &str {
 }
 
 /// Returns the value's text without surrounding spaces and tabs, or `None`
-/// when it holds a byte outside visible ASCII, space and tab.
+/// when it contains a byte outside visible ASCII, space and tab.
 fn ascii_text(value: &HeaderValue) -> Option<&str> {
     value.to_str().ok().map(str::trim_ascii)
 }

@@ -59,13 +59,13 @@ pub fn router_with_timeout(verifier: HmacVerifier, request_timeout: Duration) ->
 
 async fn infer(caller: VerifiedCaller, Json(request): Json<InferRequest>) -> Json<InferResponse> {
     tracing::info!(caller = caller.key_id(), "inference request accepted");
-    Json(answer(&request.text, caller.key_id()))
+    Json(respond(&request.text, caller.key_id()))
 }
 
 /// Builds the response to an inference request from `caller`. The load
-/// bench's unprotected route answers through it too, so that both routes
-/// do the same work apart from verification.
-pub fn answer(text: &str, caller: &str) -> InferResponse {
+/// bench's unprotected routes build theirs with it too, so that every route
+/// does the same work apart from verification.
+pub fn respond(text: &str, caller: &str) -> InferResponse {
     InferResponse {
         answer: format!("AI result for: {text}"),
         caller: caller.to_owned(),
