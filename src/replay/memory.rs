@@ -34,9 +34,12 @@ const MAX_QUEUES: usize = 8;
 ///
 /// Size `max_entries` for the peak rate of accepted requests times the entry
 /// lifetime, which is twice the timestamp window plus one second (121 s for
-/// the default 60 s window). Each entry costs the key (about 90 bytes with
-/// the default prefix) plus roughly 80 bytes of map and queue overhead. That
-/// figure is an estimate, not a measurement.
+/// the default 60 s window). Each entry costs its key (about 90 bytes with
+/// the default prefix), 32 bytes in its expiry queue and map slots of 33
+/// bytes. Slots of removed entries stay taken until the map is rebuilt. A
+/// rebuild doubles the map while more than half its capacity is live, so
+/// under steady traffic the map settles at 2.3 to 4.6 slots per live entry
+/// and then stops growing.
 ///
 /// All calls take one mutex for a few map and queue operations and never hold
 /// it across an `.await`.
