@@ -479,3 +479,64 @@ fn layer_and_service_are_clone() {
     }));
     assert_clone(&service);
 }
+
+#[tokio::test]
+async fn header_errors_keep_their_order() {
+    let verifier = verifier();
+    let signature = signer().sign_at(NOW, b"{}").signature().to_owned();
+    let header = |name: &str| http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+    let cases: [(&str, Vec<(&str, &[u8])>, VerifyError); 5] = [
+        (
+            "non-ASCII signature before a bad timestamp",
+            vec![
+                ("x-hmac-signature", "é".as_bytes()),
+                ("x-hmac-timestamp", b"soon"),
+            ],
+            VerifyError::NonAsciiHeader {
+                header: header("x-hmac-signature"),
+            },
+        ),
+        (
+            "bad timestamp before a malformed signature",
+            vec![("x-hmac-signature", b"xyz"), ("x-hmac-timestamp", b"soon")],
+            VerifyError::InvalidTimestamp,
+        ),
+        (
+            "repeated signature before a missing timestamp",
+            vec![
+                ("x-hmac-signature", signature.as_bytes()),
+                ("x-hmac-signature", signature.as_bytes()),
+            ],
+            VerifyError::DuplicateHeader {
+                header: header("x-hmac-signature"),
+            },
+        ),
+        (
+            "repeated timestamp before a missing signature",
+            vec![
+                ("x-hmac-timestamp", b"1700000000"),
+                ("x-hmac-timestamp", b"1700000000"),
+            ],
+            VerifyError::DuplicateHeader {
+                header: header("x-hmac-timestamp"),
+            },
+        ),
+        (
+            "missing signature before a missing timestamp",
+            vec![("x-hmac-key-id", b"default")],
+            VerifyError::MissingHeader {
+                header: header("x-hmac-signature"),
+            },
+        ),
+    ];
+
+    for (case, headers, expected) in cases {
+        let mut request = Request::post("/v1/infer").body(&b"{}"[..]).unwrap();
+        for (name, value) in headers {
+            request
+                .headers_mut()
+                .append(header(name), HeaderValue::from_bytes(value).unwrap());
+        }
+        assert_eq!(verifier.verify(&request).await, Err(expected), "{case}");
+    }
+}
