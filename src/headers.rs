@@ -79,17 +79,18 @@ impl<'a> Occurrence<'a> {
         Ok((!text.is_empty()).then_some((value, text)))
     }
 
-    /// Returns the value's bytes, trimmed like [`Occurrence::text`], with no
-    /// check that they are text.
+    /// Returns the value's bytes, trimmed of spaces and tabs like
+    /// [`Occurrence::text`], with no check that they are text.
     ///
     /// This suits a value whose own decoding rejects all but a few ASCII
     /// characters, such as a hex signature, where a text check first would
-    /// read the value twice.
+    /// read the value twice. Such a caller checks [`is_visible_text`] only
+    /// when decoding fails.
     pub(crate) fn bytes(self, name: &HeaderName) -> Result<Option<&'a [u8]>, VerifyError> {
         let Some(value) = self.value(name)? else {
             return Ok(None);
         };
-        let bytes = value.as_bytes().trim_ascii();
+        let bytes = trim_spaces_and_tabs(value.as_bytes());
         Ok((!bytes.is_empty()).then_some(bytes))
     }
 
@@ -143,7 +144,30 @@ pub(crate) fn trimmed_text(value: &HeaderValue) -> &str {
 /// Returns the value's text without surrounding spaces and tabs, or `None`
 /// when it contains a byte outside visible ASCII, space and tab.
 fn ascii_text(value: &HeaderValue) -> Option<&str> {
+    // `to_str` admits no whitespace but spaces and tabs, so `trim_ascii`
+    // removes only those.
     value.to_str().ok().map(str::trim_ascii)
+}
+
+/// Returns whether `bytes` are visible ASCII, spaces and tabs only, the
+/// bytes that `HeaderValue::to_str` accepts.
+pub(crate) fn is_visible_text(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&byte| byte == b'\t' || (b' '..=b'~').contains(&byte))
+}
+
+fn trim_spaces_and_tabs(bytes: &[u8]) -> &[u8] {
+    let is_blank = |byte: &u8| *byte == b' ' || *byte == b'\t';
+    let start = bytes
+        .iter()
+        .position(|byte| !is_blank(byte))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|byte| !is_blank(byte))
+        .map_or(start, |last| last + 1);
+    &bytes[start..end]
 }
 
 #[cfg(test)]
@@ -237,5 +261,20 @@ mod tests {
             occurrence.text(&name()),
             Err(VerifyError::NonAsciiHeader { header: name() })
         );
+    }
+
+    #[test]
+    fn trim_keeps_control_bytes() {
+        assert_eq!(trim_spaces_and_tabs(b" \t\x0cab\r\t "), b"\x0cab\r");
+        assert_eq!(trim_spaces_and_tabs(b" \t "), b"");
+        assert_eq!(trim_spaces_and_tabs(b"a b"), b"a b");
+    }
+
+    #[test]
+    fn visible_text_agrees_with_to_str() {
+        for byte in 0..=u8::MAX {
+            let expected = HeaderValue::from_bytes(&[byte]).is_ok_and(|value| value.to_str().is_ok());
+            assert_eq!(is_visible_text(&[byte]), expected, "byte {byte:#04x}");
+        }
     }
 }

@@ -222,7 +222,9 @@ impl KeyRing {
     /// Adds a secret under `key_id`, creating the key when it is new.
     ///
     /// `not_after` is a unix time in seconds after which the secret no
-    /// longer verifies, for the old secret of a rotation.
+    /// longer verifies, for the old secret of a rotation. It is compared
+    /// with the time the request arrived, the instant that the timestamp
+    /// window uses too.
     ///
     /// # Errors
     ///

@@ -1,5 +1,6 @@
 //! The middleware service.
 
+use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -16,10 +17,20 @@ use crate::{BoxError, HmacVerifier, VerifyError};
 /// Middleware that rejects requests whose HMAC signature, timestamp or body
 /// size fails the checks with `401`, `413` or `400`, and passes the rest on
 /// with their body buffered in memory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HmacVerify<S> {
     inner: S,
     checks: Arc<Checks>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for HmacVerify<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HmacVerify")
+            .field("inner", &self.inner)
+            .field("verifier", &self.checks.verifier)
+            .field("rejection", &self.checks.rejection)
+            .finish()
+    }
 }
 
 /// The verifier and the rejection, behind one reference count, so that a

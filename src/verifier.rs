@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use smallvec::SmallVec;
 
 use crate::clock::{Clock, SystemClock};
-use crate::headers::{scan, trimmed_text, Occurrence};
+use crate::headers::{is_visible_text, scan, trimmed_text, Occurrence};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
 use crate::message::{decode_signature_bytes, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
@@ -510,15 +510,17 @@ impl HmacVerifier {
         );
 
         // The signature is decoded from the value's bytes, which rejects all
-        // but hex digits. Non-ASCII bytes are still reported first, as for
-        // every other header.
+        // but hex digits. A value that fails is checked for bytes outside
+        // visible ASCII, which are reported first, as for every other header.
         let signature = match signature.bytes(&names.signature)? {
-            Some(raw) if !raw.is_ascii() => {
-                return Err(VerifyError::NonAsciiHeader {
-                    header: names.signature.clone(),
-                })
-            }
-            Some(raw) => Some(decode_signature_bytes(raw)),
+            Some(raw) => match decode_signature_bytes(raw) {
+                Err(_) if !is_visible_text(raw) => {
+                    return Err(VerifyError::NonAsciiHeader {
+                        header: names.signature.clone(),
+                    })
+                }
+                decoded => Some(decoded),
+            },
             None => None,
         };
         let timestamp_header = timestamp.text(&names.timestamp)?;
@@ -842,8 +844,5 @@ pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     if values.next().is_some() {
         return None;
     }
-    std::str::from_utf8(value.as_bytes().trim_ascii())
-        .ok()?
-        .parse()
-        .ok()
+    value.to_str().ok()?.trim_ascii().parse().ok()
 }

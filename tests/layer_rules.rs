@@ -485,7 +485,8 @@ async fn header_errors_keep_their_order() {
     let verifier = verifier();
     let signature = signer().sign_at(NOW, b"{}").signature().to_owned();
     let header = |name: &str| http::HeaderName::from_bytes(name.as_bytes()).unwrap();
-    let cases: [(&str, Vec<(&str, &[u8])>, VerifyError); 5] = [
+    type Headers<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: [(&str, Headers, VerifyError); 5] = [
         (
             "non-ASCII signature before a bad timestamp",
             vec![
