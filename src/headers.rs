@@ -69,8 +69,9 @@ impl<'a> Occurrence<'a> {
         };
     }
 
-    /// Returns the value and its text, checked as [`single_header`] checks
-    /// them. `name` is the header's name, for the error.
+    /// Returns the value and its text trimmed of spaces and tabs, or
+    /// `Ok(None)` when the header is absent or empty. A repeated header and a
+    /// byte outside visible ASCII, space and tab are errors that name `name`.
     pub(crate) fn text(self, name: &HeaderName) -> Result<Option<(&'a HeaderValue, &'a str)>, VerifyError> {
         let Some(value) = self.value(name)? else {
             return Ok(None);
