@@ -5,8 +5,8 @@
 //! A third route, `POST /inline/v1/infer`, checks the default scheme by hand
 //! inside the handler, with no layer: the two headers, the window, the hex
 //! signature and the HMAC of the body with a key state prepared once. That
-//! is the least work any verifier of the scheme does, so its ratio to the
-//! open route is the floor for the protected route's.
+//! is about the least work a verifier of the scheme can do, so its ratio to
+//! the open route is the floor for the protected route's.
 //!
 //! ```text
 //! cargo bench --all-features --bench load
@@ -128,9 +128,10 @@ async fn inline_infer(keyed: Arc<KeyedMac>, request: Request) -> Response {
     Json(app::respond(&request.text, "inline")).into_response()
 }
 
-/// Checks the default scheme with the least work a verifier of it does:
-/// the two headers, the window, the hex signature and the HMAC of the body,
-/// with none of the layer's other checks. Returns the body read.
+/// Checks the default scheme with about the least work a verifier of it can
+/// do. It reads the two headers, checks the window, decodes the hex
+/// signature and computes the HMAC of the body, with none of the layer's
+/// other checks, and returns the body read.
 async fn check_inline(keyed: &KeyedMac, request: Request) -> Result<Bytes, StatusCode> {
     let (parts, body) = request.into_parts();
     let header = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok());
