@@ -45,8 +45,8 @@
 //!    gets `413` at once.
 //!
 //! Then the body is read up to the limit while the MAC is computed over each
-//! chunk. The MAC is compared with [`hmac::Mac::verify_slice`], which runs in
-//! constant time. On success the inner service receives the request with all
+//! chunk. The MAC is compared with the signature in constant time, with the
+//! `subtle` crate. On success the inner service receives the request with all
 //! its original parts and exactly the bytes received, plus a
 //! [`VerifiedCaller`] extension. On failure the inner service is not called
 //! and the client gets `401` (`413` for a large body, `400` for a body that

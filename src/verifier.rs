@@ -5,7 +5,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use hmac::digest::CtOutput;
 use hmac::Mac;
 use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use smallvec::SmallVec;
@@ -13,7 +12,9 @@ use smallvec::SmallVec;
 use crate::clock::{Clock, SystemClock};
 use crate::headers::{is_visible_text, scan, trimmed_text, Occurrence};
 use crate::keys::{is_valid_key_id, KeyEntry, KeyProvider, KeyRing};
-use crate::message::{decode_signature_bytes, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN};
+use crate::message::{
+    decode_signature_bytes, tag_matches, HmacSha256, MessagePrefix, SignatureList, SIGNATURE_LEN,
+};
 use crate::replay::{replay_ttl, ReplayProtection, ReplayStatus, ReplayStoreError};
 use crate::scheme::digest::BodyDigest;
 use crate::scheme::httpsig::{self, CheckedHttpSignature, RequestHead};
@@ -699,17 +700,17 @@ impl HmacVerifier {
         let mut matched = None;
         for (index, mac) in pending.macs {
             // Every MAC is compared with every signature, so the work does
-            // not depend on which secret of a rotation matches. `CtOutput`
-            // compares in constant time.
-            let tag = mac.finalize();
+            // not depend on which secret of a rotation matches, and each
+            // comparison takes the same time wherever the bytes differ.
+            let tag: [u8; SIGNATURE_LEN] = mac.finalize().into_bytes().into();
             let matches = pending
                 .signatures
                 .as_slice()
                 .iter()
-                .fold(false, |found, signature| {
-                    (tag == CtOutput::new((*signature).into())) | found
+                .fold(subtle::Choice::from(0), |found, signature| {
+                    found | tag_matches(&tag, signature)
                 });
-            if matches && index != usize::MAX {
+            if bool::from(matches) && index != usize::MAX {
                 matched = matched.or(Some(index));
             }
         }
