@@ -54,10 +54,13 @@ const MEMORY_REPLAY_ENTRIES: usize = 100_000;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // tower-http's trace layer logs each request and its response status at
+    // debug level, and tower-hmac logs why it rejected a request at debug
+    // level too, so both are turned up to log every request and rejection.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_hmac=debug,tower_http=info")),
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_hmac=debug,tower_http=debug")),
         )
         .init();
 
