@@ -227,7 +227,8 @@ impl HmacVerifierBuilder {
 
     /// Builds the verifier.
     ///
-    /// Logs a warning once for each secret shorter than 32 bytes.
+    /// Logs a warning once for each secret shorter than 32 bytes, and for
+    /// each key whose secrets have all passed their `not_after` time.
     ///
     /// # Errors
     ///
@@ -243,6 +244,7 @@ impl HmacVerifierBuilder {
                 return Err(BuildError::EmptyKeyRing);
             }
             warn_about_weak_secrets(ring);
+            warn_about_expired_keys(ring, self.clock.now_unix());
         }
 
         Ok(HmacVerifier {
@@ -257,6 +259,23 @@ impl HmacVerifierBuilder {
                 schemes: self.schemes,
             }),
         })
+    }
+}
+
+/// Warns about each key with no secret active at `now`. Every request under
+/// such a key id gets "Invalid HMAC signature", which does not point at the
+/// configuration, so the cause is logged once when the verifier is built.
+fn warn_about_expired_keys(ring: &KeyRing, now: i64) {
+    for key_id in ring.key_ids() {
+        let Some(entry) = ring.get(key_id) else {
+            continue;
+        };
+        if !entry.versions().iter().any(|version| version.is_active(now)) {
+            tracing::warn!(
+                key_id,
+                "every secret of this HMAC key is past its not_after time; requests with this key id will be rejected until a current secret is added"
+            );
+        }
     }
 }
 

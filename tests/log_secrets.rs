@@ -6,12 +6,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use axum::body::Body;
 use axum::routing::post;
 use axum::Router;
-use common::{read, NOW};
+use common::{read, CapturedLogs, NOW};
 use http::{Request, StatusCode};
 use tower::ServiceExt;
 use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier, HmacVerifyLayer, KeyRing, ManualClock};
@@ -19,21 +17,6 @@ use tower_hmac::{HmacSecret, HmacSigner, HmacVerifier, HmacVerifyLayer, KeyRing,
 const BILLING: &str = "billing-secret-2026-12-bbbbbbbbbbbbbbbb";
 const SEARCH: &str = "search-secret-cccccccccccccccccccccccc";
 const WEAK: &str = "short-weak-key";
-
-/// Collects everything written by a `tracing` subscriber.
-#[derive(Clone, Default)]
-struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for CapturedLogs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn secret(text: &str) -> HmacSecret {
     HmacSecret::from_utf8(text).unwrap()
@@ -92,7 +75,7 @@ async fn secrets_never_appear_in_logs_or_debug() {
         StatusCode::UNAUTHORIZED
     );
 
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("shorter than 32 bytes"),
         "weak secret warning missing: {logged}"
