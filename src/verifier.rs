@@ -243,8 +243,7 @@ impl HmacVerifierBuilder {
             if ring.is_empty() {
                 return Err(BuildError::EmptyKeyRing);
             }
-            warn_about_weak_secrets(ring);
-            warn_about_expired_keys(ring, self.clock.now_unix());
+            warn_about_ring(ring, self.clock.now_unix());
         }
 
         Ok(HmacVerifier {
@@ -262,24 +261,11 @@ impl HmacVerifierBuilder {
     }
 }
 
-/// Warns about each key with no secret active at `now`. Every request under
-/// such a key id gets "Invalid HMAC signature", which does not point at the
-/// configuration, so the cause is logged once when the verifier is built.
-fn warn_about_expired_keys(ring: &KeyRing, now: i64) {
-    for key_id in ring.key_ids() {
-        let Some(entry) = ring.get(key_id) else {
-            continue;
-        };
-        if !entry.versions().iter().any(|version| version.is_active(now)) {
-            tracing::warn!(
-                key_id,
-                "every secret of this HMAC key is past its not_after time; requests with this key id will be rejected until a current secret is added"
-            );
-        }
-    }
-}
-
-fn warn_about_weak_secrets(ring: &KeyRing) {
+/// Logs each secret shorter than 32 bytes, and each key with no secret
+/// active at `now`. Every request under such a key id gets "Invalid HMAC
+/// signature", which does not point at the configuration, so the cause is
+/// logged once when the verifier is built.
+fn warn_about_ring(ring: &KeyRing, now: i64) {
     for key_id in ring.key_ids() {
         let Some(entry) = ring.get(key_id) else {
             continue;
@@ -290,6 +276,12 @@ fn warn_about_weak_secrets(ring: &KeyRing) {
                 label = version.label(),
                 length = version.secret().len(),
                 "HMAC secret is shorter than 32 bytes; generate a longer one with `tower-hmac keygen`"
+            );
+        }
+        if !entry.versions().iter().any(|version| version.is_active(now)) {
+            tracing::warn!(
+                key_id,
+                "every secret of this HMAC key is past its not_after time; requests with this key id will be rejected until a current secret is added"
             );
         }
     }
