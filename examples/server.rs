@@ -54,9 +54,8 @@ const MEMORY_REPLAY_ENTRIES: usize = 100_000;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // tower-http's trace layer logs each request and its response status at
-    // debug level, and tower-hmac logs why it rejected a request at debug
-    // level too, so both are turned up to log every request and rejection.
+    // tower-http logs each request and its status, and tower-hmac each
+    // rejection's reason, at debug level.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()

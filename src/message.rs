@@ -89,7 +89,7 @@ pub(crate) fn decode_signature_bytes(text: &[u8]) -> Result<[u8; SIGNATURE_LEN],
     Ok(bytes)
 }
 
-/// Tells in constant time whether a computed tag equals a signature sent.
+/// Returns whether a computed tag equals a signature sent, in constant time.
 ///
 /// The bytes are compared as four 64-bit words with `subtle`. Its byte-wise
 /// compare, which `CtOutput` uses, calls an optimization barrier that is
