@@ -262,9 +262,8 @@ impl HmacVerifierBuilder {
 }
 
 /// Logs each secret shorter than 32 bytes, and each key with no secret
-/// active at `now`. Every request under such a key id gets "Invalid HMAC
-/// signature", which does not point at the configuration, so the cause is
-/// logged once when the verifier is built.
+/// active at `now`. Requests under a key without a current secret get only
+/// "Invalid HMAC signature", so the cause is logged once, at build time.
 fn warn_about_ring(ring: &KeyRing, now: i64) {
     for key_id in ring.key_ids() {
         let Some(entry) = ring.get(key_id) else {
